@@ -1,0 +1,140 @@
+import { TerminalError, errorMessage, extractTraceContext, type Logger } from '@codex-k8s/runtime';
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { Bus } from './bus.js';
+import { ensureConsumer } from './topology.js';
+
+/** What a handler learns about the message besides its decoded value. */
+export interface MessageMeta {
+  readonly subject: string;
+  readonly streamSeq: number;
+  readonly deliveryCount: number;
+  readonly headers: Record<string, string>;
+}
+
+/** One durable consumer: which subjects, how to decode, what to do. */
+export interface ConsumerOptions<T> {
+  /** The durable name: the service name, or `<service>-<purpose>` for a second input of the same service. */
+  readonly durable: string;
+  readonly filterSubjects: readonly string[];
+  /** Defaults to the bus stream. */
+  readonly stream?: string;
+  /** Decodes the body; throw TerminalError for poison (it is terminated, not retried). */
+  readonly decode: (body: Uint8Array, subject: string) => T;
+  readonly handle: (value: T, meta: MessageMeta) => Promise<void>;
+  readonly concurrency: number;
+  readonly ackWaitMs: number;
+  /** -1 for unlimited. */
+  readonly maxDeliver: number;
+  /** Delay before redelivery after the n-th failed attempt (last value repeats). */
+  readonly backoffMs?: readonly number[];
+}
+
+/** A running consume loop. */
+export interface RunningConsumer {
+  /** Stops pulling, waits for in-flight handlers to finish (and ack), then resolves. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_BACKOFF_MS = [250, 1_000, 2_000, 5_000, 10_000, 30_000];
+
+/** Picks the redelivery delay for a failed attempt (1-based delivery count). */
+export function backoffFor(deliveryCount: number, backoffMs: readonly number[] = DEFAULT_BACKOFF_MS): number {
+  const i = Math.min(Math.max(deliveryCount, 1), backoffMs.length) - 1;
+  return backoffMs[i] ?? 1_000;
+}
+
+/**
+ * Ensures the durable consumer and runs a bounded-concurrency consume loop with explicit acks:
+ * success -> ack (double-acked, so the ack is confirmed), TerminalError -> term(reason),
+ * other errors -> nak(backoff). While a handler runs, `working()` keeps the delivery alive.
+ */
+export async function runConsumer<T>(bus: Bus, opts: ConsumerOptions<T>): Promise<RunningConsumer> {
+  const stream = opts.stream ?? bus.stream;
+  await ensureConsumer(bus.jsm, stream, {
+    durable: opts.durable,
+    filterSubjects: opts.filterSubjects,
+    ackWaitMs: opts.ackWaitMs,
+    maxDeliver: opts.maxDeliver,
+    maxAckPending: Math.max(opts.concurrency * 4, 16),
+  });
+  const consumer = await bus.js.consumers.get(stream, opts.durable);
+  const log = bus.log.child({ consumer: opts.durable });
+  const inflight = new Set<Promise<void>>();
+  let closed = false;
+  let messages: ConsumerMessages | undefined;
+
+  const loop = (async () => {
+    while (!closed) {
+      try {
+        messages = await consumer.consume({ max_messages: opts.concurrency });
+        if (closed) break;
+        for await (const m of messages) {
+          const p = processMessage(m, opts, log).finally(() => inflight.delete(p));
+          inflight.add(p);
+          if (inflight.size >= opts.concurrency) await Promise.race(inflight);
+        }
+      } catch (err) {
+        if (closed) break;
+        log.warn({ err: errorMessage(err) }, 'consume loop interrupted; restarting');
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  })();
+
+  return {
+    async close() {
+      closed = true;
+      await messages?.close();
+      await loop;
+      await Promise.allSettled(inflight);
+    },
+  };
+}
+
+async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger): Promise<void> {
+  const hdrs: Record<string, string> = {};
+  for (const k of m.headers?.keys() ?? []) hdrs[k.toLowerCase()] = m.headers?.get(k) ?? '';
+  const meta: MessageMeta = {
+    subject: m.subject,
+    streamSeq: m.seq,
+    deliveryCount: m.info.deliveryCount,
+    headers: hdrs,
+  };
+  const parent = extractTraceContext(hdrs);
+  const span = trace.getTracer('codex-k8s-bus').startSpan(
+    `${m.subject} process`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'nats',
+        'messaging.destination.name': m.subject,
+        'messaging.consumer.group.name': opts.durable,
+      },
+    },
+    parent,
+  );
+  const heartbeat = setInterval(() => m.working(), Math.max(Math.floor(opts.ackWaitMs / 3), 100));
+  try {
+    await context.with(trace.setSpan(parent, span), async () => {
+      const value = opts.decode(m.data, m.subject);
+      await opts.handle(value, meta);
+    });
+    clearInterval(heartbeat);
+    await m.ackAck().catch((err: unknown) => log.warn({ err: errorMessage(err), seq: m.seq }, 'ack not confirmed'));
+  } catch (err) {
+    clearInterval(heartbeat);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+    if (err instanceof TerminalError) {
+      log.error({ seq: m.seq, subject: m.subject, reason: err.message }, 'terminating poison message');
+      m.term(err.message.slice(0, 256));
+    } else {
+      const delay = backoffFor(meta.deliveryCount, opts.backoffMs);
+      log.warn({ seq: m.seq, subject: m.subject, attempt: meta.deliveryCount, delay, err: errorMessage(err) }, 'handler failed; will retry');
+      m.nak(delay);
+    }
+  } finally {
+    clearInterval(heartbeat);
+    span.end();
+  }
+}

@@ -1,0 +1,11 @@
+/** The seven services; each name is its folder, durable consumer, field manager, OTel service.name and log name. */
+export const SERVICE_NAMES = [
+  'webhook-ingress',
+  'planner',
+  'namespace-provisioner',
+  'deployer',
+  'tls-watcher',
+  'agent-launcher',
+  'audit-writer',
+] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];

@@ -1,0 +1,16 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+export interface WebhookDeliveriesTable {
+  delivery_id: string;
+  event_type: string;
+  action: string | null;
+  repository_full_name: string | null;
+  payload: ColumnType<unknown, string, string>;
+  payload_bytes: number;
+  received_at: ColumnType<Date, Date | undefined, never>;
+  published_at: ColumnType<Date | null, never, Date>;
+  duplicate_count: Generated<number>;
+  last_duplicate_at: ColumnType<Date | null, never, Date>;
+}
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type NewWebhookDeliveryRow = Insertable<WebhookDeliveriesTable>;

@@ -1,0 +1,10 @@
+export { BaseEnv, ConfigError, envSchemas, loadConfig } from './config.js';
+export type { BaseConfig } from './config.js';
+export { REDACT_PATHS, createLogger } from './logger.js';
+export type { Logger } from './logger.js';
+export { TerminalError, errorMessage } from './errors.js';
+export { onShutdown } from './shutdown.js';
+export { startHealth } from './health.js';
+export type { HealthServer } from './health.js';
+export { extractTraceContext, initTelemetry, injectTraceContext } from './telemetry.js';
+export type { Telemetry } from './telemetry.js';

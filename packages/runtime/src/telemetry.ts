@@ -1,0 +1,43 @@
+import { context, propagation, trace, type Context, type Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+export interface Telemetry {
+  readonly tracer: Tracer;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Registers a tracer provider named after the service with W3C trace-context propagation, so a traceparent
+ * travels in NATS headers and one webhook is one trace. Spans are exported over OTLP/HTTP only when
+ * OTEL_EXPORTER_OTLP_ENDPOINT is set; otherwise they are created (ids propagate) and dropped.
+ */
+export function initTelemetry(opts: { serviceName: string; env?: NodeJS.ProcessEnv; processors?: SpanProcessor[] }): Telemetry {
+  const env = opts.env ?? process.env;
+  const spanProcessors: SpanProcessor[] = [...(opts.processors ?? [])];
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  }
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }),
+    spanProcessors,
+  });
+  provider.register({ propagator: new W3CTraceContextPropagator() });
+  return { tracer: trace.getTracer(opts.serviceName), shutdown: () => provider.shutdown() };
+}
+
+/** Writes the active trace context into a plain carrier (for message headers). */
+export function injectTraceContext(ctx: Context = context.active()): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(ctx, carrier);
+  return carrier;
+}
+
+/** Reads a trace context from a plain carrier. */
+export function extractTraceContext(carrier: Record<string, string | undefined>): Context {
+  return propagation.extract(context.active(), carrier);
+}

@@ -1,0 +1,10 @@
+export { readState, stackEnv, stackStatus, startStack, stopStack } from './stack.js';
+export type { StackOptions, StackState } from './stack.js';
+export { startPostgres, stopPostgres, ensureDatabase } from './postgres.js';
+export type { PostgresHandle } from './postgres.js';
+export { startNats } from './nats.js';
+export type { NatsHandle } from './nats.js';
+export { startKube, waitForDefaultServiceAccount } from './kube.js';
+export type { KubeHandle } from './kube.js';
+export { freePort, isAlive, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
+export { REPO_ROOT, cacheDir, resolveBinaries, stackDir } from './paths.js';

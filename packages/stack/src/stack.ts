@@ -1,0 +1,134 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startKube, type KubeHandle } from './kube.js';
+import { startNats, type NatsHandle } from './nats.js';
+import { resolveBinaries, stackDir, type Binaries, type Component } from './paths.js';
+import { startPostgres, stopPostgres, type PostgresHandle } from './postgres.js';
+import { isAlive, stopProcess } from './proc.js';
+
+/** What a stack is made of and where to reach it; persisted as state.json in the stack dir. */
+export interface StackState {
+  readonly name: string;
+  readonly dir: string;
+  readonly startedAt: string;
+  readonly startMs: number;
+  readonly postgres?: PostgresHandle;
+  readonly nats?: NatsHandle;
+  readonly kube?: KubeHandle;
+  /** Given from outside (DATABASE_URL, NATS_URL, KUBECONFIG): used, never started or stopped here. */
+  readonly external: { databaseUrl?: string; natsUrl?: string; kubeconfig?: string };
+}
+
+export interface StackOptions {
+  readonly name: string;
+  /** Which servers to run; default all three. */
+  readonly with?: readonly ('postgres' | 'nats' | 'kube')[];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: (line: string) => void;
+}
+
+/** The connection settings services and tests need, as environment variables. */
+export function stackEnv(s: StackState): Record<string, string> {
+  const env: Record<string, string> = {};
+  const db = s.external.databaseUrl ?? s.postgres?.url;
+  const nats = s.external.natsUrl ?? s.nats?.url;
+  const kube = s.external.kubeconfig ?? s.kube?.kubeconfig;
+  if (db) env.DATABASE_URL = db;
+  if (nats) env.NATS_URL = nats;
+  if (kube) env.KUBECONFIG = kube;
+  env.CODEXK8S_STACK_DIR = s.dir;
+  return env;
+}
+
+/**
+ * Starts the local stack (or reuses the running one with the same name). Existing servers given by
+ * DATABASE_URL, NATS_URL or KUBECONFIG are honoured instead of starting our own.
+ */
+export async function startStack(opts: StackOptions): Promise<StackState> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const want = new Set(opts.with ?? ['postgres', 'nats', 'kube']);
+  const dir = stackDir(opts.name);
+  const running = readState(opts.name);
+  if (running && stackHealthy(running)) return running;
+  if (running) await stopStack(opts.name);
+  mkdirSync(dir, { recursive: true });
+  const t0 = Date.now();
+  const external = {
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.NATS_URL ? { natsUrl: env.NATS_URL } : {}),
+    ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
+  };
+  const components: Component[] = [];
+  if (want.has('nats') && !external.natsUrl) components.push('nats');
+  if (want.has('kube') && !external.kubeconfig) components.push('etcd', 'kwok', 'k8s');
+  const bins = resolveBinaries(components) as Binaries;
+  const state: { -readonly [K in keyof StackState]: StackState[K] } = { name: opts.name, dir, startedAt: new Date().toISOString(), startMs: 0, external };
+  try {
+    const [pgR, natsR] = await Promise.allSettled([
+      want.has('postgres') && !external.databaseUrl ? startPostgres({ stateDir: dir }) : undefined,
+      components.includes('nats') ? startNats({ bin: bins.natsServer, stateDir: dir }) : undefined,
+    ]);
+    const pgH = pgR.status === 'fulfilled' ? pgR.value : undefined;
+    const natsH = natsR.status === 'fulfilled' ? natsR.value : undefined;
+    if (pgH) state.postgres = pgH;
+    if (natsH) state.nats = natsH;
+    if (pgR.status === 'rejected') throw pgR.reason;
+    if (natsR.status === 'rejected') throw natsR.reason;
+    if (pgH) log(`postgres   ${pgH.url.replace(/:[^:@/]*@/, ':***@')} (pid ${pgH.pid})`);
+    if (natsH) log(`nats       ${natsH.url} (pid ${natsH.pid})`);
+    writeState(state);
+    if (components.includes('k8s')) {
+      state.kube = await startKube({ bins, stateDir: dir });
+      log(`kubernetes https://127.0.0.1:${state.kube.apiserverPort} kubeconfig ${state.kube.kubeconfig}`);
+    }
+    state.startMs = Date.now() - t0;
+    writeState(state);
+    return state;
+  } catch (err) {
+    writeState(state);
+    await stopStack(opts.name);
+    throw err;
+  }
+}
+
+/** Stops every process of a stack (reverse start order) and forgets its state; data dirs are kept unless `purge`. */
+export async function stopStack(name: string, opts: { purge?: boolean } = {}): Promise<void> {
+  const s = readState(name);
+  if (s?.kube) {
+    const p = s.kube.pids;
+    await Promise.all([stopProcess(p.kwok), stopProcess(p.scheduler), stopProcess(p.controllerManager)]);
+    await stopProcess(p.apiserver);
+    await stopProcess(p.etcd);
+  }
+  if (s?.nats) await stopProcess(s.nats.pid);
+  if (s?.postgres) await stopPostgres(s.postgres.pid);
+  const dir = stackDir(name);
+  if (existsSync(join(dir, 'state.json'))) rmSync(join(dir, 'state.json'));
+  if (opts.purge) {
+    rmSync(dir, { recursive: true, force: true });
+    if (s?.postgres) rmSync(join(s.postgres.dataDir, '..'), { recursive: true, force: true });
+  }
+}
+
+/** Per-process liveness of a stack. */
+export function stackStatus(s: StackState): Record<string, boolean> {
+  const st: Record<string, boolean> = {};
+  if (s.postgres) st.postgres = isAlive(s.postgres.pid);
+  if (s.nats) st.nats = isAlive(s.nats.pid);
+  if (s.kube) for (const [k, pid] of Object.entries(s.kube.pids)) st[k] = isAlive(pid);
+  return st;
+}
+
+function stackHealthy(s: StackState): boolean {
+  return Object.values(stackStatus(s)).every(Boolean);
+}
+
+export function readState(name: string): StackState | undefined {
+  const f = join(stackDir(name), 'state.json');
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as StackState) : undefined;
+}
+
+function writeState(s: StackState): void {
+  writeFileSync(join(s.dir, 'state.json'), JSON.stringify(s, null, 2), { mode: 0o600 });
+}
