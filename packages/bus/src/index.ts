@@ -5,5 +5,8 @@ export type { PublishInput } from './envelope.js';
 export { backoffFor, runConsumer } from './consumer.js';
 export type { ConsumerOptions, MessageMeta, RunningConsumer } from './consumer.js';
 export { deadLetterFrom, runDeadLetterCapture } from './dead-letters.js';
+export { runService } from './service.js';
+export { consumeEvent } from './event-consumer.js';
+export type { ServiceSpec } from './service.js';
 export { deadLetterAdvisorySubjects, ensureConsumer, ensureStream } from './topology.js';
 export type { ConsumerSpec, StreamSpec } from './topology.js';

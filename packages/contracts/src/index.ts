@@ -19,4 +19,13 @@ export {
   WebhookReceivedV1,
 } from './events/webhook.js';
 export { DeadLetteredData, DeadLetteredV1 } from './events/bus.js';
+export {
+  RunCreatedData,
+  RunCreatedV1,
+  RunNamespacePreparedData,
+  RunNamespacePreparedV1,
+  RuntimeMode,
+  SlotDeployedData,
+  SlotDeployedV1,
+} from './events/run.js';
 export { EVENT_CATALOG, findEvent } from './events/catalog.js';

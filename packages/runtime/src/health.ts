@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { register } from 'prom-client';
 
@@ -42,7 +42,7 @@ export async function startHealth(opts: {
   };
 }
 
-function send(res: import('node:http').ServerResponse, status: number, body: string): void {
+function send(res: ServerResponse, status: number, body: string): void {
   res.statusCode = status;
   res.end(body);
 }

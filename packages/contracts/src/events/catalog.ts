@@ -1,5 +1,6 @@
 import type { EventDefinition } from '../define.js';
 import { DeadLetteredV1 } from './bus.js';
+import { RunCreatedV1, RunNamespacePreparedV1, SlotDeployedV1 } from './run.js';
 import { WebhookDuplicateV1, WebhookIgnoredV1, WebhookReceivedV1 } from './webhook.js';
 
 /** Every published event contract; proto/ is generated from this list. */
@@ -7,6 +8,9 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   WebhookReceivedV1,
   WebhookDuplicateV1,
   WebhookIgnoredV1,
+  RunCreatedV1,
+  RunNamespacePreparedV1,
+  SlotDeployedV1,
   DeadLetteredV1,
 ];
 

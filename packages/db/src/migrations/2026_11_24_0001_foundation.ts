@@ -8,7 +8,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('event_type', 'text', (c) => c.notNull())
     .addColumn('action', 'text')
     .addColumn('repository_full_name', 'text')
-    .addColumn('payload', 'jsonb', (c) => c.notNull())
+    // The exact body GitHub signed, as text (jsonb would normalise it and reject \u0000).
+    .addColumn('payload', 'text', (c) => c.notNull())
     .addColumn('payload_bytes', 'integer', (c) => c.notNull())
     .addColumn('received_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('published_at', 'timestamptz')

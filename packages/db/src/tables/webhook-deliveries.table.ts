@@ -5,7 +5,7 @@ export interface WebhookDeliveriesTable {
   event_type: string;
   action: string | null;
   repository_full_name: string | null;
-  payload: ColumnType<unknown, string, string>;
+  payload: string;
   payload_bytes: number;
   received_at: ColumnType<Date, Date | undefined, never>;
   published_at: ColumnType<Date | null, never, Date>;

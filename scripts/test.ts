@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { REPO_ROOT, stackEnv, startStack, stopStack } from '@codex-k8s/stack';
+
+// `npm test [-- --unit] [-- <path filter>...]`: static checks, then unit tests beside the code and integration
+// tests in test/ against one shared local stack (real Postgres, nats-server, Kubernetes) started for this run.
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir)) {
+    if (e === 'node_modules' || e === 'dist') continue;
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...files(p));
+    else if (p.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env): number {
+  const r = spawnSync(cmd, argv, { cwd: REPO_ROOT, stdio: 'inherit', env });
+  return r.status ?? 1;
+}
+
+const bin = (n: string): string => join(REPO_ROOT, 'node_modules', '.bin', n);
+for (const [what, cmd, argv] of [
+  ['typecheck (tsc -b)', bin('tsc'), ['-b']],
+  ['typecheck tests and scripts', bin('tsc'), ['-p', 'tsconfig.tools.json']],
+  ['lint', bin('eslint'), ['.']],
+  ['proto drift', bin('tsx'), ['--conditions=source', 'scripts/proto.ts', 'check']],
+] as const) {
+  console.error(`== ${what}`);
+  if (run(cmd, [...argv]) !== 0) {
+    console.error(`${what} failed`);
+    process.exit(1);
+  }
+}
+
+const roots = unitOnly ? ['packages', 'services'] : ['packages', 'services', 'test'];
+const selected = roots
+  .flatMap((r) => files(join(REPO_ROOT, r)))
+  .map((f) => relative(REPO_ROOT, f))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+const needsStack = selected.some((f) => f.startsWith('test/'));
+const name = `test-${process.pid}`;
+let env: NodeJS.ProcessEnv = { ...process.env };
+let code = 1;
+try {
+  if (needsStack) {
+    console.error('== starting the local stack for this run');
+    const s = await startStack({ name });
+    console.error(`   stack up in ${(s.startMs / 1000).toFixed(1)} s`);
+    env = { ...env, ...stackEnv(s) };
+  }
+  console.error(`== node --test: ${selected.length} files`);
+  code = run(process.execPath, ['--conditions=source', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...selected], env);
+} finally {
+  if (needsStack) await stopStack(name, { purge: true });
+}
+process.exit(code);

@@ -1,0 +1,20 @@
+import { SlotDeployedV1 } from '@codex-k8s/contracts';
+import { consumeEvent, runService } from '@codex-k8s/bus';
+import { readConfig } from './config.js';
+
+// Foundation stage: connects, consumes its input subject and acknowledges; the behaviour comes with later issues.
+const NAME = 'tls-watcher';
+const config = readConfig();
+await runService({
+  name: NAME,
+  config,
+  start: async (bus, log) => [
+    await consumeEvent(bus, SlotDeployedV1, {
+      durable: NAME,
+      config,
+      handle: async (event) => {
+        log.info({ type: event.type, correlation: event.correlationid }, 'received (not acted on yet)');
+      },
+    }),
+  ],
+});

@@ -1,0 +1,69 @@
+import { WebhookDuplicateV1, WebhookReceivedV1, deterministicId } from '@codex-k8s/contracts';
+import type { Bus } from '@codex-k8s/bus';
+import { countDuplicate, insertDeliveryIfAbsent, markDeliveryPublished, type Db } from '@codex-k8s/db';
+import { normalizeDelivery } from './normalize.js';
+
+export interface AcceptDeps {
+  readonly db: Db;
+  readonly publish: Bus['publish'];
+}
+
+export interface Delivery {
+  readonly deliveryId: string;
+  readonly eventType: string;
+  readonly payload: Record<string, unknown>;
+  readonly rawBody: Buffer;
+  readonly receivedAt: Date;
+}
+
+export type AcceptResult = { readonly status: 'accepted' | 'duplicate' };
+
+/**
+ * Stores the delivery in the inbox and publishes `webhook.received`, in one transaction: the row commits only
+ * after JetStream acknowledged the event, and a failed publish rolls the row back (the caller answers 5xx and
+ * GitHub may redeliver). Concurrent copies of one delivery id wait on the unique key; all but one become
+ * `duplicate`, which publishes one `webhook.duplicate` per delivery id (deterministic event id).
+ */
+export async function acceptDelivery(deps: AcceptDeps, d: Delivery): Promise<AcceptResult> {
+  const data = normalizeDelivery({
+    deliveryId: d.deliveryId,
+    eventType: d.eventType,
+    payload: d.payload,
+    payloadBytes: d.rawBody.length,
+    receivedAt: d.receivedAt,
+  });
+  return deps.db.transaction().execute(async (trx) => {
+    const { inserted, row } = await insertDeliveryIfAbsent(trx, {
+      delivery_id: d.deliveryId,
+      event_type: d.eventType,
+      action: data.action,
+      repository_full_name: data.repository?.full_name ?? null,
+      payload: d.rawBody.toString('utf8'),
+      payload_bytes: d.rawBody.length,
+      received_at: d.receivedAt,
+    });
+    const common = { correlationId: d.deliveryId, causationId: d.deliveryId, subject: `delivery/${d.deliveryId}` };
+    if (inserted || row.published_at === null) {
+      await deps.publish(WebhookReceivedV1, {
+        ...common,
+        id: deterministicId(WebhookReceivedV1.type, d.deliveryId),
+        data: inserted ? data : { ...data, received_at: row.received_at.toISOString() },
+      });
+      await markDeliveryPublished(trx, d.deliveryId);
+      return { status: 'accepted' };
+    }
+    await countDuplicate(trx, d.deliveryId);
+    await deps.publish(WebhookDuplicateV1, {
+      ...common,
+      id: deterministicId(WebhookDuplicateV1.type, d.deliveryId),
+      data: {
+        source: 'github',
+        delivery_id: d.deliveryId,
+        event_type: row.event_type,
+        action: row.action,
+        first_received_at: row.received_at.toISOString(),
+      },
+    });
+    return { status: 'duplicate' };
+  });
+}

@@ -1,0 +1,114 @@
+import { errorMessage, type Logger } from '@codex-k8s/runtime';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { register } from 'prom-client';
+import { acceptDelivery, type AcceptDeps } from './accept.js';
+import { webhookDuration, webhookRequests } from './metrics.js';
+import { verifySignature } from './signature.js';
+
+export interface AppDeps extends AcceptDeps {
+  readonly secret: string;
+  readonly maxBodyBytes: number;
+  readonly log: Logger;
+  readonly ready: () => Promise<boolean>;
+}
+
+const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const EVENT_NAME = /^[a-z_]{1,64}$/;
+
+/** Builds the HTTP app (never listens: main.ts does). */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.log as unknown as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: deps.maxBodyBytes,
+  });
+  let accepting = true;
+  app.addHook('onClose', async () => {
+    accepting = false;
+  });
+  app.get('/livez', async () => 'ok');
+  app.get('/readyz', async (_req, reply) => {
+    const ok = accepting && (await deps.ready().catch(() => false));
+    return reply.code(ok ? 200 : 503).send(ok ? 'ready' : 'not ready');
+  });
+  app.get('/metrics', async (_req, reply) => reply.type(register.contentType).send(await register.metrics()));
+  void app.register(async (scope) => {
+    // The signature covers the exact bytes: read every body as a Buffer, never as parsed JSON.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.maxBodyBytes }, (_req, body, done) => done(null, body));
+    scope.addHook('onRequest', checkHeaders);
+    scope.post('/api/v1/webhooks/github', (req, reply) => handleWebhook(deps, req, reply));
+  });
+  app.setErrorHandler((err: { statusCode?: number; code?: string; message: string }, req, reply) => {
+    const status = err.statusCode ?? 500;
+    const reason = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'payload too large' : status < 500 ? err.message : 'internal error';
+    record(req, reply, status === 413 ? 'rejected_too_large' : status < 500 ? 'rejected_bad_request' : 'error');
+    if (status >= 500) req.log.error({ err: errorMessage(err) }, 'webhook failed');
+    return reply.code(status).send({ error: reason });
+  });
+  return app;
+}
+
+async function checkHeaders(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const delivery = req.headers['x-github-delivery'];
+  const event = req.headers['x-github-event'];
+  if (typeof delivery !== 'string' || !DELIVERY_ID.test(delivery)) return reject(req, reply, 400, 'missing or invalid X-GitHub-Delivery', 'rejected_headers');
+  if (typeof event !== 'string' || !EVENT_NAME.test(event)) return reject(req, reply, 400, 'missing or invalid X-GitHub-Event', 'rejected_headers');
+  if (typeof req.headers['x-hub-signature-256'] !== 'string') return reject(req, reply, 401, 'missing X-Hub-Signature-256', 'rejected_signature');
+}
+
+async function handleWebhook(deps: AppDeps, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const deliveryId = req.headers['x-github-delivery'] as string;
+  const eventType = req.headers['x-github-event'] as string;
+  const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  if (!verifySignature(deps.secret, raw, req.headers['x-hub-signature-256'] as string)) {
+    return reject(req, reply, 401, 'signature mismatch', 'rejected_signature');
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return reject(req, reply, 400, 'body is not valid JSON', 'rejected_json');
+  }
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) {
+    return reject(req, reply, 400, 'body must be a JSON object', 'rejected_json');
+  }
+  const tracer = trace.getTracer('webhook-ingress');
+  const attributes = { 'github.delivery': deliveryId, 'github.event': eventType };
+  return tracer.startActiveSpan('POST /api/v1/webhooks/github', { kind: SpanKind.SERVER, attributes }, async (span) => {
+    try {
+      const res = await acceptDelivery(deps, {
+        deliveryId,
+        eventType,
+        payload: payload as Record<string, unknown>,
+        rawBody: raw,
+        receivedAt: new Date(),
+      });
+      record(req, reply, res.status);
+      req.log.info({ delivery: deliveryId, event: eventType, status: res.status }, 'webhook');
+      return reply
+        .code(res.status === 'accepted' ? 202 : 200)
+        .send({ correlation_id: deliveryId, status: res.status, duplicate: res.status === 'duplicate' });
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+      record(req, reply, 'error');
+      req.log.error({ delivery: deliveryId, err: errorMessage(err) }, 'could not store or publish delivery');
+      return reply.code(503).send({ error: 'delivery not stored; retry later', correlation_id: deliveryId });
+    } finally {
+      span.end();
+    }
+  });
+}
+
+function reject(req: FastifyRequest, reply: FastifyReply, status: number, reason: string, result: string): FastifyReply {
+  record(req, reply, result);
+  req.log.warn({ delivery: req.headers['x-github-delivery'], status, reason }, 'webhook rejected');
+  return reply.code(status).send({ error: reason });
+}
+
+function record(req: FastifyRequest, reply: FastifyReply, result: string): void {
+  const event = req.headers['x-github-event'];
+  webhookRequests.inc({ result, event: typeof event === 'string' && EVENT_NAME.test(event) ? event : 'unknown' });
+  webhookDuration.observe({ result }, reply.elapsedTime / 1000);
+}
