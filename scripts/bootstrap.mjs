@@ -2,7 +2,7 @@
 // Zero-dependency entry for the README commands: installs npm dependencies when node_modules is missing or
 // older than package-lock.json, then runs the given TypeScript entry point through tsx.
 // Usage: node scripts/bootstrap.mjs <entry.ts> [args...]
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,10 +24,10 @@ if (!entry) {
   console.error('usage: node scripts/bootstrap.mjs <entry.ts> [args...]');
   process.exit(2);
 }
-const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-const r = spawnSync(process.execPath, [tsx, '--conditions=source', join(root, entry), ...args], {
+const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(root, entry), ...args], {
   cwd: root,
   stdio: 'inherit',
 });
-if (r.signal) process.kill(process.pid, r.signal);
-process.exit(r.status ?? 1);
+// Forward stop signals so the entry point can tear down what it started (stack, services).
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO_ROOT, stackEnv, startStack, stopStack } from '@codex-k8s/stack';
@@ -48,7 +48,19 @@ const selected = roots
 const needsStack = selected.some((f) => f.startsWith('test/'));
 const name = `test-${process.pid}`;
 let env: NodeJS.ProcessEnv = { ...process.env };
-let code = 1;
+let child: ReturnType<typeof spawn> | undefined;
+let stopping = false;
+const teardown = async (code: number): Promise<never> => {
+  stopping = true;
+  if (needsStack) await stopStack(name, { purge: true }).catch((err: unknown) => console.error('stack teardown failed:', err));
+  process.exit(code);
+};
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(sig, () => {
+    child?.kill('SIGTERM');
+    if (!stopping) void teardown(130);
+  });
+}
 try {
   if (needsStack) {
     console.error('== starting the local stack for this run');
@@ -57,8 +69,11 @@ try {
     env = { ...env, ...stackEnv(s) };
   }
   console.error(`== node --test: ${selected.length} files`);
-  code = run(process.execPath, ['--conditions=source', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...selected], env);
-} finally {
-  if (needsStack) await stopStack(name, { purge: true });
+  const nodeArgs = ['--conditions=source', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-timeout=300000', ...selected];
+  child = spawn(process.execPath, nodeArgs, { cwd: REPO_ROOT, stdio: 'inherit', env });
+  const code = await new Promise<number>((resolve) => child?.on('exit', (c) => resolve(c ?? 1)));
+  await teardown(code);
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err);
+  await teardown(1);
 }
-process.exit(code);

@@ -27,8 +27,8 @@ export async function startService(name: string, env: Record<string, string>, op
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}-${process.pid}-${healthPort}.log`);
   const out = createWriteStream(logFile, { flags: 'a' });
-  const tsx = join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-  const child = spawn(process.execPath, [tsx, '--conditions=source', join(REPO_ROOT, 'services', name, 'src', 'main.ts')], {
+  // One process (no tsx CLI wrapper), so SIGKILL really kills the service.
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env, HEALTH_PORT: String(healthPort), ...(httpPort ? { HTTP_PORT: String(httpPort) } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],

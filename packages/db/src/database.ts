@@ -23,8 +23,11 @@ export function createDb(url: string, opts: { max?: number; applicationName?: st
     application_name: opts.applicationName ?? 'codex-k8s',
     connectionTimeoutMillis: 5_000,
   });
-  // A dropped server connection must not crash the process: queries fail and are retried by callers.
+  // A dropped server connection (restart, admin shutdown) must not crash the process: the query in flight
+  // fails and its caller retries. pg emits 'error' on idle clients through the pool, and on checked-out
+  // clients between queries on the client itself, so both need a listener.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -35,5 +38,22 @@ export async function pingDb(db: Db): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Waits until the database answers (services start before or during a Postgres outage and must not crash).
+ * Calls `onWait` about every 5 s while waiting.
+ */
+export async function waitForDb(db: Db, opts: { timeoutMs?: number; onWait?: () => void } = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? Number.POSITIVE_INFINITY);
+  let lastNote = Date.now();
+  while (!(await pingDb(db))) {
+    if (Date.now() > deadline) throw new Error('database did not answer in time');
+    if (Date.now() - lastNote > 5_000) {
+      opts.onWait?.();
+      lastNote = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
