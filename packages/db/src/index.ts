@@ -4,5 +4,5 @@ export { MigrationError, migrateToLatest } from './migrate.js';
 export type { FlowEventRow, NewFlowEventRow } from './tables/flow-events.table.js';
 export type { WebhookDeliveryRow } from './tables/webhook-deliveries.table.js';
 export type { AgentRunRow, ProjectRow, RepositoryRow, RunStatus, SlotRow } from './tables/platform.table.js';
-export { insertFlowEvent, listFlowEvents, listFlowEventsByType } from './repositories/flow-events.repository.js';
+export { insertFlowEvent, lastFlowEventId, listFlowEvents, listFlowEventsAfter, listFlowEventsByType } from './repositories/flow-events.repository.js';
 export { countDuplicate, insertDeliveryIfAbsent, markDeliveryPublished } from './repositories/webhook-deliveries.repository.js';

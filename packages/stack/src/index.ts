@@ -8,3 +8,7 @@ export { startKube, waitForDefaultServiceAccount } from './kube.js';
 export type { KubeHandle } from './kube.js';
 export { freePort, isAlive, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
 export { REPO_ROOT, cacheDir, resolveBinaries, stackDir } from './paths.js';
+export { PLATFORM_SERVICES, startServiceProcess } from './services.js';
+export type { ServiceProcess, ServiceProcessOptions } from './services.js';
+export { postWebhook, signWebhook } from './webhook.js';
+export type { WebhookPost } from './webhook.js';

@@ -24,3 +24,14 @@ export async function listFlowEvents(db: Db, correlationId: string): Promise<Flo
 export async function listFlowEventsByType(db: Db, eventType: string, limit = 1000): Promise<FlowEventRow[]> {
   return db.selectFrom('flow_events').selectAll().where('event_type', '=', eventType).orderBy('id').limit(limit).execute();
 }
+
+/** Rows written after row `afterId` (0 for all), oldest first: a cursor for following the trail live. */
+export async function listFlowEventsAfter(db: Db, afterId: string, limit = 500): Promise<FlowEventRow[]> {
+  return db.selectFrom('flow_events').selectAll().where('id', '>', afterId).orderBy('id').limit(limit).execute();
+}
+
+/** The id of the newest row, or '0' when the table is empty. */
+export async function lastFlowEventId(db: Db): Promise<string> {
+  const r = await db.selectFrom('flow_events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  return r?.id ?? '0';
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createDb, migrateToLatest } from '@codex-k8s/db';
+import { PLATFORM_SERVICES, REPO_ROOT, postWebhook, stackEnv, startServiceProcess, startStack, stopStack, type ServiceProcess } from '@codex-k8s/stack';
+import { followFlowEvents } from './dev/follow.js';
+import { devWebhookSecret } from './dev/secret.js';
+
+// `npm run dev [-- --once] [-- --no-replay] [-- --name <stack>] [-- --fixture <file>]`
+// Starts the local stack and all seven services, replays a signed sample webhook, and prints every flow event
+// as it lands. Ctrl-C stops the services and the stack (data is kept; `npm run stack -- down --purge` drops it).
+const { values: opts } = parseArgs({
+  options: {
+    once: { type: 'boolean', default: false },
+    'no-replay': { type: 'boolean', default: false },
+    name: { type: 'string', default: 'dev' },
+    fixture: { type: 'string', default: 'test/fixtures/issues-labeled.json' },
+    'settle-ms': { type: 'string', default: '5000' },
+  },
+});
+const say = (line: string): void => console.log(line);
+const running: ServiceProcess[] = [];
+let shuttingDownAt = 0;
+
+async function shutdown(code: number, db?: ReturnType<typeof createDb>, stop?: () => void): Promise<never | void> {
+  // Ctrl-C reaches us twice (from the terminal's process group and forwarded by bootstrap): the repeat is
+  // ignored; a deliberate second Ctrl-C a moment later forces the exit.
+  if (shuttingDownAt) {
+    if (Date.now() - shuttingDownAt > 2_000) process.exit(code);
+    return;
+  }
+  shuttingDownAt = Date.now();
+  stop?.();
+  say('== stopping services');
+  await Promise.all([...running].reverse().map((s) => s.stop()));
+  await db?.destroy();
+  say(`== stopping the stack "${opts.name}" (data kept)`);
+  await stopStack(opts.name);
+  process.exit(code);
+}
+
+say(`== starting the local stack "${opts.name}"`);
+const stack = await startStack({ name: opts.name, log: (l) => say(`   ${l}`) });
+const secret = devWebhookSecret(stack.dir);
+const passthrough = Object.fromEntries(
+  ['BUS_STREAM', 'BUS_SUBJECT_ROOT', 'LOG_LEVEL', 'OTEL_EXPORTER_OTLP_ENDPOINT'].flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])),
+);
+const env: Record<string, string> = { ...stackEnv(stack), ...passthrough, CODEXK8S_GITHUB_WEBHOOK_SECRET: secret.secret };
+const db = createDb(env.DATABASE_URL ?? '', { applicationName: 'codex-k8s-dev' });
+await migrateToLatest(db);
+
+let follower: Awaited<ReturnType<typeof followFlowEvents>> | undefined;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void shutdown(130, db, follower?.stop));
+
+try {
+  say('== starting services');
+  for (const name of PLATFORM_SERVICES) {
+    const logFile = join(stack.dir, 'logs', `${name}.log`);
+    const svc = await startServiceProcess(name, { env, logFile, http: name === 'webhook-ingress' });
+    running.push(svc);
+    say(`   ${name.padEnd(22)} health :${svc.healthPort}${svc.httpPort ? `  http :${svc.httpPort}` : ''}  log ${logFile}`);
+  }
+  const ingress = running.find((s) => s.name === 'webhook-ingress');
+  const baseUrl = `http://127.0.0.1:${ingress?.httpPort ?? 0}`;
+  say(`== webhook endpoint ${baseUrl}/api/v1/webhooks/github  (secret ${secret.file ? `in ${secret.file}` : 'from CODEXK8S_GITHUB_WEBHOOK_SECRET'})`);
+
+  const delivery = randomUUID();
+  follower = await followFlowEvents(db, (l) => say(`   ${l}`), opts.once ? { settleFor: { correlationId: delivery, settleMs: Number(opts['settle-ms']), timeoutMs: 600_000 } } : {});
+  say('== flow events (time, type, emitted by, entity, correlation id)');
+  if (!opts['no-replay']) {
+    const body = readFileSync(join(REPO_ROOT, opts.fixture));
+    const res = await postWebhook(baseUrl, { delivery, event: 'issues', body, secret: secret.secret });
+    say(`   replayed ${opts.fixture} as delivery ${delivery}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status >= 300) throw new Error(`the sample webhook was refused (HTTP ${res.status})`);
+  }
+  if (!opts.once) say('== running; Ctrl-C stops services and stack');
+  await follower.done;
+  await shutdown(0, db);
+} catch (err) {
+  console.error(`dev: ${err instanceof Error ? err.message : String(err)}`);
+  await shutdown(1, db, follower?.stop);
+}

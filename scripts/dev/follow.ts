@@ -1,0 +1,48 @@
+import { lastFlowEventId, listFlowEventsAfter, type Db, type FlowEventRow } from '@codex-k8s/db';
+
+/** One line per flow event: time, type, actor, entity and the correlation id. */
+export function formatFlowEvent(r: FlowEventRow): string {
+  const t = new Date(r.occurred_at).toISOString().slice(11, 23);
+  return `${t}  ${r.event_type.padEnd(28)} ${String(r.actor_id ?? r.actor_type).padEnd(22)} ${r.subject}  [${r.correlation_id}]`;
+}
+
+export interface Follower {
+  /** Resolves when `stop()` is called, or in settle mode once the awaited correlation has gone quiet. */
+  readonly done: Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Prints every flow_events row written from now on as it lands (polling by row id). With `settleFor`, it
+ * finishes once at least one row of `correlationId` is in and no new row of it arrived for `settleMs`.
+ */
+export async function followFlowEvents(
+  db: Db,
+  print: (line: string) => void,
+  opts: { settleFor?: { correlationId: string; settleMs: number; timeoutMs: number } } = {},
+): Promise<Follower> {
+  let cursor = await lastFlowEventId(db);
+  let stopped = false;
+  let lastSeen = 0;
+  const started = Date.now();
+  const tick = async (): Promise<'stop' | 'go'> => {
+    const rows = await listFlowEventsAfter(db, cursor).catch(() => []);
+    for (const r of rows) {
+      print(formatFlowEvent(r));
+      cursor = r.id;
+      if (r.correlation_id === opts.settleFor?.correlationId) lastSeen = Date.now();
+    }
+    const s = opts.settleFor;
+    if (!s) return 'go';
+    if (lastSeen && Date.now() - lastSeen > s.settleMs) return 'stop';
+    if (Date.now() - started > s.timeoutMs) throw new Error(`no settled flow for ${s.correlationId} after ${s.timeoutMs} ms`);
+    return 'go';
+  };
+  const done = (async () => {
+    while (!stopped) {
+      if ((await tick()) === 'stop') return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  return { done, stop: () => void (stopped = true) };
+}
