@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { createDb } from '@codex-k8s/db';
+import { REPO_ROOT, stackEnv, startServiceProcess, startStack, stopStack } from '@codex-k8s/stack';
+import { runLoad, type LoadResult } from './load.js';
+
+// `npm run bench [-- --seconds 10 --concurrency 32]`: prints figures; asserts nothing.
+// 1. webhook-ingress (HMAC + durable store + publish ack) beside a bare fastify route, same machine, same run.
+// 2. audit-writer draining the backlog the ingress run produced: flow_events rows per second.
+const { values: a } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '32' } } });
+const seconds = Number(a.seconds);
+const concurrency = Number(a.concurrency);
+const name = 'bench';
+const run = Date.now().toString(36);
+const bus = { BUS_STREAM: `BENCH_${run.toUpperCase()}`, BUS_SUBJECT_ROOT: `bench${run}` };
+const secret = `bench-${run}`;
+const body = readFileSync(join(REPO_ROOT, 'test/fixtures/issues-labeled.json'));
+
+const peakRssMb = (pid: number | undefined): number => {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+};
+
+async function startBare(): Promise<{ port: number; stop: () => void }> {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO_ROOT, 'bench/bare-server.ts')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
+    child.once('exit', (c) => reject(new Error(`bare server exited ${c}`)));
+  });
+  return { port, stop: () => child.kill('SIGTERM') };
+}
+
+// A stopped benchmark must not leave servers behind.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stopStack(name, { purge: true }).finally(() => process.exit(130)));
+const stack = await startStack({ name, with: ['postgres', 'nats'], log: (l) => console.error(`   ${l}`) });
+const env: Record<string, string> = { ...stackEnv(stack), ...bus, LOG_LEVEL: 'warn', CODEXK8S_GITHUB_WEBHOOK_SECRET: secret };
+const results: LoadResult[] = [];
+try {
+  const bare = await startBare();
+  const bareUrl = `http://127.0.0.1:${bare.port}/api/v1/webhooks/github`;
+  await runLoad({ label: 'warm-up', url: bareUrl, body, secret, concurrency, seconds: 2, okStatus: 202 });
+  results.push(await runLoad({ label: 'bare fastify route', url: bareUrl, body, secret, concurrency, seconds, okStatus: 202 }));
+  bare.stop();
+
+  const ingress = await startServiceProcess('webhook-ingress', { env, http: true, logFile: join(stack.dir, 'logs', `bench-ingress-${run}.log`) });
+  const url = `http://127.0.0.1:${ingress.httpPort ?? 0}/api/v1/webhooks/github`;
+  await runLoad({ label: 'warm-up', url, body, secret, concurrency, seconds: 2, okStatus: 202 });
+  results.push(await runLoad({ label: 'webhook-ingress (HMAC + store + publish)', url, body, secret, concurrency, seconds, okStatus: 202 }));
+  const ingressRss = peakRssMb(ingress.process.pid);
+  await ingress.stop();
+
+  console.log(`\nwebhook ingress, ${concurrency} concurrent clients, ${seconds} s, body ${body.length} B, ${process.env.HOSTNAME ?? 'this machine'}`);
+  console.log('| target | accepted/s | p50 ms | p99 ms | max ms | failed |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const r of results) console.log(`| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.maxMs.toFixed(1)} | ${r.failed} |`);
+  console.log(`webhook-ingress peak RSS: ${ingressRss.toFixed(0)} MB`);
+
+  // audit-writer: drain the backlog just produced (accepted deliveries, one webhook.received each).
+  const nc = await connect({ servers: env.NATS_URL ?? '' });
+  const backlog = (await (await jetstreamManager(nc)).streams.info(bus.BUS_STREAM)).state.messages;
+  await nc.close();
+  const db = createDb(env.DATABASE_URL ?? '');
+  const count = async (): Promise<number> =>
+    Number((await db.selectFrom('flow_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const before = await count();
+  const t0 = Date.now();
+  const writer = await startServiceProcess('audit-writer', { env, logFile: join(stack.dir, 'logs', `bench-audit-${run}.log`) });
+  const startedMs = Date.now() - t0;
+  const atReady = await count();
+  const t1 = Date.now();
+  let last = before;
+  while (last - before < backlog && Date.now() - t1 < 600_000) {
+    await new Promise((r) => setTimeout(r, 100));
+    last = await count();
+  }
+  const drainS = (Date.now() - t1) / 1000;
+  const writerRss = peakRssMb(writer.process.pid);
+  await writer.stop();
+  await db.destroy();
+  console.log(`\naudit-writer: ${last - before}/${backlog} rows drained in ${drainS.toFixed(2)} s after ready: ${((last - atReady) / drainS).toFixed(0)} rows/s (${atReady - before} rows already written during the ${startedMs} ms start; peak RSS ${writerRss.toFixed(0)} MB)`);
+} finally {
+  await stopStack(name, { purge: true });
+}
