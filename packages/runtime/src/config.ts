@@ -44,3 +44,17 @@ export const BaseEnv = z.object({
   HEALTH_HOST: z.string().default('127.0.0.1'),
 });
 export type BaseConfig = z.infer<typeof BaseEnv>;
+
+/**
+ * Reads a service's config at start; an invalid environment ends the process with the list of bad variables
+ * (exit code 78, EX_CONFIG) instead of a stack trace.
+ */
+export function readConfigOrExit<T>(service: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`${service}: ${err.message}`);
+    process.exit(78);
+  }
+}

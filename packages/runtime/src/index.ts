@@ -1,4 +1,4 @@
-export { BaseEnv, ConfigError, envSchemas, loadConfig } from './config.js';
+export { BaseEnv, ConfigError, envSchemas, loadConfig, readConfigOrExit } from './config.js';
 export type { BaseConfig } from './config.js';
 export { REDACT_PATHS, createLogger } from './logger.js';
 export type { Logger } from './logger.js';

@@ -1,10 +1,11 @@
 import { RunCreatedV1 } from '@codex-k8s/contracts';
 import { consumeEvent, runService } from '@codex-k8s/bus';
+import { readConfigOrExit } from '@codex-k8s/runtime';
 import { readConfig } from './config.js';
 
 // Foundation stage: connects, consumes its input subject and acknowledges; the behaviour comes with later issues.
 const NAME = 'namespace-provisioner';
-const config = readConfig();
+const config = readConfigOrExit(NAME, readConfig);
 await runService({
   name: NAME,
   config,

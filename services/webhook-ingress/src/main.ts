@@ -1,11 +1,11 @@
 import { connectBus } from '@codex-k8s/bus';
 import { createDb, migrateToLatest, pingDb, waitForDb } from '@codex-k8s/db';
-import { createLogger, initTelemetry, onShutdown } from '@codex-k8s/runtime';
+import { createLogger, initTelemetry, onShutdown, readConfigOrExit } from '@codex-k8s/runtime';
 import { buildApp } from './app.js';
 import { readConfig } from './config.js';
 
 const NAME = 'webhook-ingress';
-const config = readConfig();
+const config = readConfigOrExit(NAME, readConfig);
 const telemetry = initTelemetry({ serviceName: NAME });
 const log = createLogger({ name: NAME, level: config.LOG_LEVEL });
 const db = createDb(config.DATABASE_URL, { applicationName: NAME });
