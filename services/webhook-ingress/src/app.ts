@@ -1,4 +1,4 @@
-import { errorMessage, type Logger } from '@codex-k8s/runtime';
+import { errorMessage, extractTraceContext, type Logger } from '@codex-k8s/runtime';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { register } from 'prom-client';
@@ -53,9 +53,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 async function checkHeaders(req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const delivery = req.headers['x-github-delivery'];
   const event = req.headers['x-github-event'];
-  if (typeof delivery !== 'string' || !DELIVERY_ID.test(delivery)) return reject(req, reply, 400, 'missing or invalid X-GitHub-Delivery', 'rejected_headers');
-  if (typeof event !== 'string' || !EVENT_NAME.test(event)) return reject(req, reply, 400, 'missing or invalid X-GitHub-Event', 'rejected_headers');
-  if (typeof req.headers['x-hub-signature-256'] !== 'string') return reject(req, reply, 401, 'missing X-Hub-Signature-256', 'rejected_signature');
+  if (typeof delivery !== 'string' || !DELIVERY_ID.test(delivery)) return reject(req, reply, { status: 400, reason: 'missing or invalid X-GitHub-Delivery', result: 'rejected_headers' });
+  if (typeof event !== 'string' || !EVENT_NAME.test(event)) return reject(req, reply, { status: 400, reason: 'missing or invalid X-GitHub-Event', result: 'rejected_headers' });
+  if (typeof req.headers['x-hub-signature-256'] !== 'string') return reject(req, reply, { status: 401, reason: 'missing X-Hub-Signature-256', result: 'rejected_signature' });
 }
 
 async function handleWebhook(deps: AppDeps, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -63,20 +63,22 @@ async function handleWebhook(deps: AppDeps, req: FastifyRequest, reply: FastifyR
   const eventType = req.headers['x-github-event'] as string;
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   if (!verifySignature(deps.secret, raw, req.headers['x-hub-signature-256'] as string)) {
-    return reject(req, reply, 401, 'signature mismatch', 'rejected_signature');
+    return reject(req, reply, { status: 401, reason: 'signature mismatch', result: 'rejected_signature' });
   }
   let payload: unknown;
   try {
     payload = JSON.parse(raw.toString('utf8'));
   } catch {
-    return reject(req, reply, 400, 'body is not valid JSON', 'rejected_json');
+    return reject(req, reply, { status: 400, reason: 'body is not valid JSON', result: 'rejected_json' });
   }
   if (!payload || typeof payload !== 'object' || Array.isArray(payload)) {
-    return reject(req, reply, 400, 'body must be a JSON object', 'rejected_json');
+    return reject(req, reply, { status: 400, reason: 'body must be a JSON object', result: 'rejected_json' });
   }
   const tracer = trace.getTracer('webhook-ingress');
   const attributes = { 'github.delivery': deliveryId, 'github.event': eventType };
-  return tracer.startActiveSpan('POST /api/v1/webhooks/github', { kind: SpanKind.SERVER, attributes }, async (span) => {
+  // A caller's traceparent (a proxy, a replay tool) is continued; otherwise this span starts the trace.
+  const parent = extractTraceContext({ traceparent: header(req, 'traceparent'), tracestate: header(req, 'tracestate') });
+  return tracer.startActiveSpan('POST /api/v1/webhooks/github', { kind: SpanKind.SERVER, attributes }, parent, async (span) => {
     try {
       const res = await acceptDelivery(deps, {
         deliveryId,
@@ -101,8 +103,10 @@ async function handleWebhook(deps: AppDeps, req: FastifyRequest, reply: FastifyR
   });
 }
 
-function reject(req: FastifyRequest, reply: FastifyReply, status: number, reason: string, result: string): FastifyReply {
-  record(req, reply, result);
+/** A refused request: counted, logged with its reason (never the signature), answered with the reason. */
+function reject(req: FastifyRequest, reply: FastifyReply, r: { status: number; reason: string; result: string }): FastifyReply {
+  const { status, reason } = r;
+  record(req, reply, r.result);
   req.log.warn({ delivery: req.headers['x-github-delivery'], status, reason }, 'webhook rejected');
   return reply.code(status).send({ error: reason });
 }
@@ -111,4 +115,9 @@ function record(req: FastifyRequest, reply: FastifyReply, result: string): void 
   const event = req.headers['x-github-event'];
   webhookRequests.inc({ result, event: typeof event === 'string' && EVENT_NAME.test(event) ? event : 'unknown' });
   webhookDuration.observe({ result }, reply.elapsedTime / 1000);
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
 }
