@@ -20,12 +20,28 @@ export {
 } from './events/webhook.js';
 export { DeadLetteredData, DeadLetteredV1 } from './events/bus.js';
 export {
+  CleanupTrigger,
+  IssueClosedData,
+  IssueRunsClosedV1,
+  LaunchErrorReason,
+  NamespaceCleanupData,
+  NamespaceDeletedBySystemV1,
   RunCreatedData,
   RunCreatedV1,
+  RunFailedV1,
+  RunFinishedData,
+  RunJobNotFoundV1,
+  RunLaunchErrorData,
+  RunLaunchErrorV1,
+  RunNamespaceCleanedV1,
+  RunNamespaceCleanupFailedV1,
+  RunNamespaceCleanupSkippedV1,
   RunNamespacePreparedData,
   RunNamespacePreparedV1,
+  RunStartedData,
+  RunStartedV1,
+  RunSucceededV1,
   RuntimeMode,
-  SlotDeployedData,
-  SlotDeployedV1,
 } from './events/run.js';
+export { SlotDeployedData, SlotDeployedV1 } from './events/slot.js';
 export { EVENT_CATALOG, findEvent } from './events/catalog.js';

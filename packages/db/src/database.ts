@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { FlowEventsTable } from './tables/flow-events.table.js';
-import type { AgentRunsTable, ProjectsTable, RepositoriesTable, SlotsTable } from './tables/platform.table.js';
+import type { AgentRunsTable, ProjectMembersTable, ProjectsTable, RepositoriesTable, SlotsTable, UsersTable } from './tables/platform.table.js';
 import type { WebhookDeliveriesTable } from './tables/webhook-deliveries.table.js';
 
 export interface Database {
@@ -11,6 +11,8 @@ export interface Database {
   repositories: RepositoriesTable;
   agent_runs: AgentRunsTable;
   slots: SlotsTable;
+  users: UsersTable;
+  project_members: ProjectMembersTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,6 +1,20 @@
 import type { EventDefinition } from '../define.js';
 import { DeadLetteredV1 } from './bus.js';
-import { RunCreatedV1, RunNamespacePreparedV1, SlotDeployedV1 } from './run.js';
+import {
+  IssueRunsClosedV1,
+  NamespaceDeletedBySystemV1,
+  RunCreatedV1,
+  RunFailedV1,
+  RunJobNotFoundV1,
+  RunLaunchErrorV1,
+  RunNamespaceCleanedV1,
+  RunNamespaceCleanupFailedV1,
+  RunNamespaceCleanupSkippedV1,
+  RunNamespacePreparedV1,
+  RunStartedV1,
+  RunSucceededV1,
+} from './run.js';
+import { SlotDeployedV1 } from './slot.js';
 import { WebhookDuplicateV1, WebhookIgnoredV1, WebhookReceivedV1 } from './webhook.js';
 
 /** Every published event contract; proto/ is generated from this list. */
@@ -10,6 +24,16 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   WebhookIgnoredV1,
   RunCreatedV1,
   RunNamespacePreparedV1,
+  RunStartedV1,
+  RunSucceededV1,
+  RunFailedV1,
+  RunJobNotFoundV1,
+  RunLaunchErrorV1,
+  RunNamespaceCleanedV1,
+  RunNamespaceCleanupFailedV1,
+  RunNamespaceCleanupSkippedV1,
+  IssueRunsClosedV1,
+  NamespaceDeletedBySystemV1,
   SlotDeployedV1,
   DeadLetteredV1,
 ];

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as foundation from './2026_11_24_0001_foundation.js';
+import * as runs from './2026_11_24_0002_runs.js';
 
 /** All migrations in order; listed statically so they run the same from sources and from dist. */
 export const MIGRATIONS: Record<string, Migration> = {
   '2026_11_24_0001_foundation': foundation,
+  '2026_11_24_0002_runs': runs,
 };

@@ -39,6 +39,36 @@ export interface AgentRunsTable {
   finished_at: ColumnType<Date | null, Date | undefined, Date>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  runtime_mode: 'full-env' | 'code-only' | null;
+  repository_full_name: string | null;
+  issue_number: number | null;
+  namespace: string | null;
+  job_name: string | null;
+  job_namespace: string | null;
+  /** The terminal event of the run: `{ event_type, reason, error }`; set once, together with the final status. */
+  outcome: ColumnType<RunOutcome | null, string | null | undefined, string | null>;
+}
+
+export interface RunOutcome {
+  readonly event_type: string;
+  readonly reason: string | null;
+  readonly error: string | null;
+}
+
+export type MemberRole = 'admin' | 'read_write' | 'read_only';
+
+export interface UsersTable {
+  id: Generated<string>;
+  github_login: string;
+  is_platform_admin: Generated<boolean>;
+  created_at: Generated<Date>;
+}
+
+export interface ProjectMembersTable {
+  project_id: string;
+  user_id: string;
+  role: MemberRole;
+  created_at: Generated<Date>;
 }
 
 export interface SlotsTable {

@@ -1,0 +1,86 @@
+import { sql } from 'kysely';
+import type { Db } from '../database.js';
+import type { AgentRunRow, RunOutcome, RunStatus } from '../tables/platform.table.js';
+
+export interface NewRun {
+  readonly correlationId: string;
+  readonly projectId: string;
+  readonly runtimeMode: 'full-env' | 'code-only';
+  readonly repositoryFullName: string;
+  readonly issueNumber: number | null;
+  readonly namespace: string | null;
+  readonly payload: Record<string, unknown>;
+}
+
+/**
+ * Creates the run of a delivery once: `correlation_id` is unique, so a redelivered webhook finds the run it
+ * already created (`inserted: false`) and never starts a second one.
+ */
+export async function insertRunOnce(db: Db, r: NewRun, namespaceOf: (runId: string) => string | null): Promise<{ inserted: boolean; run: AgentRunRow }> {
+  return db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('agent_runs')
+      .values({
+        correlation_id: r.correlationId,
+        project_id: r.projectId,
+        runtime_mode: r.runtimeMode,
+        repository_full_name: r.repositoryFullName,
+        issue_number: r.issueNumber,
+        run_payload: JSON.stringify(r.payload),
+      })
+      .onConflict((oc) => oc.column('correlation_id').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!inserted) {
+      const run = await trx.selectFrom('agent_runs').selectAll().where('correlation_id', '=', r.correlationId).executeTakeFirstOrThrow();
+      return { inserted: false, run };
+    }
+    // The namespace name derives from the run id, known only now.
+    const run = await trx
+      .updateTable('agent_runs')
+      .set({ namespace: namespaceOf(inserted.id) })
+      .where('id', '=', inserted.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { inserted: true, run };
+  });
+}
+
+export async function getRun(db: Db, id: string): Promise<AgentRunRow | undefined> {
+  return db.selectFrom('agent_runs').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** pending -> running with the Job reference; a run already running (a retry) keeps its first start time. */
+export async function markRunStarted(db: Db, id: string, job: { name: string; namespace: string }): Promise<AgentRunRow | undefined> {
+  return db
+    .updateTable('agent_runs')
+    .set({ status: 'running', job_name: job.name, job_namespace: job.namespace, started_at: sql`coalesce(started_at, now())` as never, updated_at: sql`now()` as never })
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'running'])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Ends a run exactly once: only a pending or running run moves to its final status, with the outcome that
+ * decides the terminal event. Returns the row as stored afterwards (whoever won), or undefined if unknown.
+ */
+export async function finishRun(db: Db, id: string, status: Extract<RunStatus, 'succeeded' | 'failed' | 'canceled'>, outcome: RunOutcome): Promise<AgentRunRow | undefined> {
+  await db
+    .updateTable('agent_runs')
+    .set({ status, outcome: JSON.stringify(outcome), finished_at: sql`now()` as never, updated_at: sql`now()` as never })
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'running'])
+    .execute();
+  return getRun(db, id);
+}
+
+/** Runs in one status, oldest first (the resync and sweeper inputs). */
+export async function listRunsByStatus(db: Db, statuses: readonly RunStatus[], limit = 500): Promise<AgentRunRow[]> {
+  return db.selectFrom('agent_runs').selectAll().where('status', 'in', [...statuses]).orderBy('created_at').limit(limit).execute();
+}
+
+/** Every run of one issue of a project (for `issues.closed`). */
+export async function listRunsOfIssue(db: Db, projectId: string, issueNumber: number): Promise<AgentRunRow[]> {
+  return db.selectFrom('agent_runs').selectAll().where('project_id', '=', projectId).where('issue_number', '=', issueNumber).orderBy('created_at').execute();
+}

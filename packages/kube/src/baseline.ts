@@ -1,0 +1,81 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { MANAGED_BY, type LabelKeys } from './labels.js';
+
+/** Names and quantities of the run baseline (reference 3.3; every value overridable by env). */
+export interface BaselineSpec {
+  readonly serviceAccount: string;
+  readonly role: string;
+  readonly roleBinding: string;
+  readonly resourceQuota: string;
+  readonly limitRange: string;
+  readonly quota: { readonly pods: string; readonly requestsCpu: string; readonly requestsMemory: string; readonly limitsCpu: string; readonly limitsMemory: string };
+  readonly limits: { readonly defaultRequestCpu: string; readonly defaultRequestMemory: string; readonly defaultCpu: string; readonly defaultMemory: string };
+  /** The default-deny NetworkPolicy name, or null when disabled. */
+  readonly networkPolicy: string | null;
+}
+
+/**
+ * The S2D3 "debug" Role: read the workloads of the namespace, exec into pods, nothing else and never Secrets.
+ */
+export const RUNNER_RULES = [
+  { apiGroups: [''], resources: ['pods', 'pods/log', 'events', 'services', 'endpoints', 'configmaps'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+  { apiGroups: ['apps'], resources: ['deployments', 'replicasets', 'statefulsets', 'daemonsets'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch'] },
+] as const;
+
+/**
+ * The baseline objects of a run namespace, in apply order: ServiceAccount, Role, RoleBinding, ResourceQuota,
+ * LimitRange and (unless disabled) a NetworkPolicy that admits traffic only from inside the namespace. Pure.
+ */
+export function buildBaseline(namespace: string, spec: BaselineSpec, keys: LabelKeys): KubernetesObject[] {
+  const metadata = (name: string) => ({ name, namespace, labels: { [keys.managedBy]: MANAGED_BY } });
+  const objects: KubernetesObject[] = [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(spec.serviceAccount) },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: metadata(spec.role), rules: RUNNER_RULES.map((r) => ({ ...r, apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] })) } as KubernetesObject,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: metadata(spec.roleBinding),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: spec.role },
+      subjects: [{ kind: 'ServiceAccount', name: spec.serviceAccount, namespace }],
+    } as KubernetesObject,
+    {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: metadata(spec.resourceQuota),
+      spec: {
+        hard: {
+          pods: spec.quota.pods,
+          'requests.cpu': spec.quota.requestsCpu,
+          'requests.memory': spec.quota.requestsMemory,
+          'limits.cpu': spec.quota.limitsCpu,
+          'limits.memory': spec.quota.limitsMemory,
+        },
+      },
+    } as KubernetesObject,
+    {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: metadata(spec.limitRange),
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            defaultRequest: { cpu: spec.limits.defaultRequestCpu, memory: spec.limits.defaultRequestMemory },
+            default: { cpu: spec.limits.defaultCpu, memory: spec.limits.defaultMemory },
+          },
+        ],
+      },
+    } as KubernetesObject,
+  ];
+  if (spec.networkPolicy) {
+    objects.push({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: metadata(spec.networkPolicy),
+      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }] }] },
+    } as KubernetesObject);
+  }
+  return objects;
+}

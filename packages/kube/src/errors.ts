@@ -1,0 +1,37 @@
+/** The HTTP status of a Kubernetes API error (client-node ApiException), or undefined for other errors. */
+export function statusOf(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' && code >= 100 && code < 600 ? code : undefined;
+}
+
+export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
+export const isAlreadyExists = (err: unknown): boolean => statusOf(err) === 409;
+export const isForbidden = (err: unknown): boolean => statusOf(err) === 403;
+export const isGone = (err: unknown): boolean => statusOf(err) === 410;
+
+/**
+ * Errors a retry cannot fix: the request itself is wrong (400 bad request, 422 invalid object). Everything
+ * else (network, 5xx, 429, 409 conflicts, 403 while RBAC propagates) is worth retrying.
+ */
+export function isPermanentKubeError(err: unknown): boolean {
+  const s = statusOf(err);
+  return s === 400 || s === 422;
+}
+
+/** A short, log-safe description: status and the API's message, never a request body. */
+export function kubeErrorMessage(err: unknown): string {
+  const s = statusOf(err);
+  const body = (err as { body?: unknown } | null)?.body;
+  let message: string | undefined;
+  if (typeof body === 'string') {
+    try {
+      message = (JSON.parse(body) as { message?: string }).message;
+    } catch {
+      message = body.slice(0, 300);
+    }
+  } else if (body && typeof body === 'object') {
+    message = (body as { message?: string }).message;
+  }
+  const fallback = err instanceof Error ? err.message : String(err);
+  return s ? `HTTP ${s}: ${message ?? fallback}` : fallback;
+}

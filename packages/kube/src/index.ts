@@ -1,0 +1,10 @@
+export { applyObject, loadKubeConfig } from './client.js';
+export { isAlreadyExists, isForbidden, isGone, isNotFound, isPermanentKubeError, kubeErrorMessage, statusOf } from './errors.js';
+export { agentJobName, runNamespaceName, shortId, toDnsLabel, toLabelValue } from './names.js';
+export { isManagedRunNamespace, labelKeys, MANAGED_BY, NAMESPACE_PURPOSE_RUN, namespaceLabels } from './labels.js';
+export type { LabelKeys, RunIdentity } from './labels.js';
+export { buildBaseline, RUNNER_RULES } from './baseline.js';
+export type { BaselineSpec } from './baseline.js';
+export { buildAgentJob, judgeJob } from './job.js';
+export type { AgentJobSpec, JobVerdict } from './job.js';
+export { isQuantity } from './quantity.js';

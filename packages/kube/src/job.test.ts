@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { buildAgentJob, judgeJob } from './job.js';
+import { labelKeys } from './labels.js';
+
+const keys = labelKeys('codex-k8s.dev/');
+const now = new Date('2026-11-24T12:00:00Z');
+const job = (status: V1Job['status']): V1Job => ({ status });
+const waiting = (reason: string): V1Pod => ({ status: { phase: 'Pending', containerStatuses: [{ name: 'run', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason } } }] } });
+
+test('buildAgentJob: reference labels, env, limits and the run ServiceAccount', () => {
+  const j = buildAgentJob(
+    {
+      name: 'codex-k8s-run-r1', namespace: 'ns', runId: 'r1', projectId: 'p1', correlationId: 'd1', runtimeMode: 'full-env', slotNo: 0,
+      serviceAccount: 'codex-runner', image: 'img', command: 'echo hi', backoffLimit: 0, ttlSecondsAfterFinished: 600, activeDeadlineSeconds: 900,
+    },
+    keys,
+  );
+  assert.equal(j.metadata?.labels?.['app.kubernetes.io/name'], 'codex-k8s-run');
+  assert.equal(j.metadata?.annotations?.['codex-k8s.dev/correlation-id'], 'd1');
+  assert.equal(j.spec?.backoffLimit, 0);
+  assert.equal(j.spec?.ttlSecondsAfterFinished, 600);
+  assert.equal(j.spec?.activeDeadlineSeconds, 900);
+  const pod = j.spec?.template.spec;
+  assert.equal(pod?.serviceAccountName, 'codex-runner');
+  assert.equal(pod?.restartPolicy, 'Never');
+  assert.deepEqual(pod?.containers[0]?.command, ['sh', '-c', 'echo hi']);
+  const env = Object.fromEntries((pod?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+  assert.deepEqual(env, { CODEXK8S_RUN_ID: 'r1', CODEXK8S_CORRELATION_ID: 'd1', CODEXK8S_PROJECT_ID: 'p1', CODEXK8S_SLOT_NO: '0', CODEXK8S_RUNTIME_MODE: 'full-env' });
+});
+
+test('judgeJob follows the reference status mapping', () => {
+  const cases: [string, V1Job, V1Pod[], string, string | null][] = [
+    ['complete', job({ conditions: [{ type: 'Complete', status: 'True' }] }), [], 'succeeded', null],
+    ['failed condition', job({ conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] }), [], 'failed', 'kubernetes job failed'],
+    ['succeeded counter', job({ succeeded: 1 }), [], 'succeeded', null],
+    ['failed counter', job({ failed: 1 }), [], 'failed', 'kubernetes job failed'],
+    ['image pull', job({ active: 1 }), [waiting('ImagePullBackOff')], 'failed', 'ImagePullBackOff'],
+    ['any backoff', job({ active: 1 }), [waiting('SomethingBackOff')], 'failed', 'SomethingBackOff'],
+    ['creating', job({ active: 1 }), [waiting('ContainerCreating')], 'running', null],
+    ['pod failed', job({}), [{ status: { phase: 'Failed' } }], 'failed', 'kubernetes job failed'],
+    ['nothing yet', job({}), [], 'pending', null],
+  ];
+  for (const [what, j, pods, state, reason] of cases) {
+    const v = judgeJob(j, pods, null, now, 60_000);
+    assert.equal(v.state, state, what);
+    assert.equal(v.reason, reason, what);
+  }
+});
+
+test('pods that cannot be created fail the run only after the deadline', () => {
+  const fc = { message: 'exceeded quota: codex-run-quota', firstSeen: new Date(now.getTime() - 30_000) };
+  assert.equal(judgeJob(job({}), [], fc, now, 60_000).state, 'pending');
+  const late = judgeJob(job({}), [], { ...fc, firstSeen: new Date(now.getTime() - 61_000) }, now, 60_000);
+  assert.deepEqual(late, { state: 'failed', reason: 'FailedCreate', error: 'exceeded quota: codex-run-quota' });
+});

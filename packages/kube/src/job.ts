@@ -1,0 +1,105 @@
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { MANAGED_BY, type LabelKeys } from './labels.js';
+import { toLabelValue } from './names.js';
+
+export interface AgentJobSpec {
+  readonly name: string;
+  readonly namespace: string;
+  readonly runId: string;
+  readonly projectId: string;
+  readonly correlationId: string;
+  readonly runtimeMode: 'full-env' | 'code-only';
+  readonly slotNo: number;
+  /** The run ServiceAccount (full-env) or null (code-only: the namespace default). */
+  readonly serviceAccount: string | null;
+  readonly image: string;
+  readonly command: string;
+  readonly backoffLimit: number;
+  readonly ttlSecondsAfterFinished: number;
+  readonly activeDeadlineSeconds: number;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** The agent Job of a run (reference 5.3). Pure. */
+export function buildAgentJob(spec: AgentJobSpec, keys: LabelKeys): V1Job {
+  const runLabel = toLabelValue(spec.runId);
+  const env: Record<string, string> = {
+    CODEXK8S_RUN_ID: spec.runId,
+    CODEXK8S_CORRELATION_ID: spec.correlationId,
+    CODEXK8S_PROJECT_ID: spec.projectId,
+    CODEXK8S_SLOT_NO: String(spec.slotNo),
+    CODEXK8S_RUNTIME_MODE: spec.runtimeMode,
+    ...spec.env,
+  };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: spec.name,
+      namespace: spec.namespace,
+      labels: {
+        'app.kubernetes.io/name': 'codex-k8s-run',
+        'app.kubernetes.io/managed-by': MANAGED_BY,
+        [keys.runId]: runLabel,
+        [keys.projectId]: toLabelValue(spec.projectId),
+      },
+      annotations: { [keys.correlationId]: spec.correlationId },
+    },
+    spec: {
+      backoffLimit: spec.backoffLimit,
+      ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished,
+      activeDeadlineSeconds: spec.activeDeadlineSeconds,
+      template: {
+        metadata: { labels: { 'app.kubernetes.io/name': 'codex-k8s-run', [keys.runId]: runLabel } },
+        spec: {
+          restartPolicy: 'Never',
+          ...(spec.serviceAccount ? { serviceAccountName: spec.serviceAccount } : {}),
+          containers: [
+            {
+              name: 'run',
+              image: spec.image,
+              command: ['sh', '-c', spec.command],
+              env: Object.entries(env).map(([name, value]) => ({ name, value })),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** Waiting reasons that mean the pod will not start by itself (reference 5.4). */
+const TERMINAL_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff']);
+
+export interface JobVerdict {
+  readonly state: 'pending' | 'running' | 'succeeded' | 'failed';
+  readonly reason: string | null;
+  readonly error: string | null;
+}
+
+/**
+ * Maps a Job, its pods and the Job's latest FailedCreate event to the run state (reference 5.4), pure:
+ * Complete/Failed conditions, then counters, then pod phases and waiting reasons (a pull error fails the run
+ * early instead of waiting for the deadline), then pods that cannot be created (quota) past `createDeadlineMs`.
+ */
+export function judgeJob(job: V1Job, pods: readonly V1Pod[], failedCreate: { message: string; firstSeen: Date } | null, now: Date, createDeadlineMs: number): JobVerdict {
+  const cond = (type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+  const complete = cond('Complete') ?? cond('SuccessCriteriaMet');
+  if (complete) return { state: 'succeeded', reason: null, error: null };
+  const failed = cond('Failed') ?? cond('FailureTarget');
+  if (failed) return { state: 'failed', reason: 'kubernetes job failed', error: [failed.reason, failed.message].filter(Boolean).join(': ') || null };
+  if ((job.status?.succeeded ?? 0) > 0) return { state: 'succeeded', reason: null, error: null };
+  if ((job.status?.failed ?? 0) > 0) return { state: 'failed', reason: 'kubernetes job failed', error: null };
+  for (const pod of pods) {
+    if (pod.status?.phase === 'Failed') return { state: 'failed', reason: 'kubernetes job failed', error: pod.status.message ?? pod.status.reason ?? 'pod failed' };
+    for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+      const w = cs.state?.waiting?.reason;
+      if (w && (TERMINAL_WAITING.has(w) || w.includes('BackOff'))) return { state: 'failed', reason: w, error: cs.state?.waiting?.message ?? null };
+    }
+  }
+  if ((job.status?.active ?? 0) > 0 || pods.length > 0) return { state: 'running', reason: null, error: null };
+  if (failedCreate && now.getTime() - failedCreate.firstSeen.getTime() >= createDeadlineMs) {
+    return { state: 'failed', reason: 'FailedCreate', error: failedCreate.message };
+  }
+  return { state: 'pending', reason: null, error: null };
+}

@@ -1,0 +1,45 @@
+import { toLabelValue } from './names.js';
+
+/** The value of `<domain>managed-by` on everything the platform creates (the reference's value). */
+export const MANAGED_BY = 'codex-k8s-worker';
+export const NAMESPACE_PURPOSE_RUN = 'run';
+
+/** Label and annotation keys under the configured domain prefix (default `codex-k8s.dev/`). */
+export function labelKeys(domain: string) {
+  const k = (n: string): string => `${domain}${n}`;
+  return {
+    managedBy: k('managed-by'),
+    namespacePurpose: k('namespace-purpose'),
+    runtimeMode: k('runtime-mode'),
+    runId: k('run-id'),
+    projectId: k('project-id'),
+    issueNumber: k('issue-number'),
+    correlationId: k('correlation-id'),
+  } as const;
+}
+export type LabelKeys = ReturnType<typeof labelKeys>;
+
+export interface RunIdentity {
+  readonly runId: string;
+  readonly projectId: string;
+  readonly correlationId: string;
+  readonly runtimeMode: 'full-env' | 'code-only';
+  readonly issueNumber: number | null;
+}
+
+/** Labels of a run namespace (reference 3.2). */
+export function namespaceLabels(keys: LabelKeys, run: RunIdentity): Record<string, string> {
+  return {
+    [keys.managedBy]: MANAGED_BY,
+    [keys.namespacePurpose]: NAMESPACE_PURPOSE_RUN,
+    [keys.runtimeMode]: run.runtimeMode,
+    [keys.runId]: toLabelValue(run.runId),
+    [keys.projectId]: toLabelValue(run.projectId),
+    ...(run.issueNumber ? { [keys.issueNumber]: String(run.issueNumber) } : {}),
+  };
+}
+
+/** True when a namespace carries the labels that make it ours to delete (reference 3.4 delete guard). */
+export function isManagedRunNamespace(keys: LabelKeys, labels: Record<string, string> | undefined): boolean {
+  return labels?.[keys.managedBy] === MANAGED_BY && labels[keys.namespacePurpose] === NAMESPACE_PURPOSE_RUN && Boolean(labels[keys.runtimeMode]);
+}
