@@ -1,4 +1,5 @@
-import { KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObjectApi} from '@kubernetes/client-node';
+import { KubeConfig, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 
 /**
  * The cluster connection of a service: the kubeconfig file named by KUBECONFIG when given, else the in-cluster

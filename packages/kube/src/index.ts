@@ -6,5 +6,5 @@ export type { LabelKeys, RunIdentity } from './labels.js';
 export { buildBaseline, RUNNER_RULES } from './baseline.js';
 export type { BaselineSpec } from './baseline.js';
 export { buildAgentJob, judgeJob } from './job.js';
-export type { AgentJobSpec, JobVerdict } from './job.js';
+export type { AgentJobSpec, JobObservation, JobVerdict } from './job.js';
 export { isQuantity } from './quantity.js';

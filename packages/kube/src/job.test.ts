@@ -17,16 +17,20 @@ test('buildAgentJob: reference labels, env, limits and the run ServiceAccount', 
     },
     keys,
   );
-  assert.equal(j.metadata?.labels?.['app.kubernetes.io/name'], 'codex-k8s-run');
-  assert.equal(j.metadata?.annotations?.['codex-k8s.dev/correlation-id'], 'd1');
-  assert.equal(j.spec?.backoffLimit, 0);
-  assert.equal(j.spec?.ttlSecondsAfterFinished, 600);
-  assert.equal(j.spec?.activeDeadlineSeconds, 900);
-  const pod = j.spec?.template.spec;
-  assert.equal(pod?.serviceAccountName, 'codex-runner');
-  assert.equal(pod?.restartPolicy, 'Never');
-  assert.deepEqual(pod?.containers[0]?.command, ['sh', '-c', 'echo hi']);
-  const env = Object.fromEntries((pod?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+  const meta = j.metadata ?? {};
+  assert.equal(meta.labels?.['app.kubernetes.io/name'], 'codex-k8s-run');
+  assert.equal(meta.annotations?.['codex-k8s.dev/correlation-id'], 'd1');
+  const spec = j.spec;
+  assert.ok(spec);
+  assert.deepEqual([spec.backoffLimit, spec.ttlSecondsAfterFinished, spec.activeDeadlineSeconds], [0, 600, 900]);
+  const pod = spec.template.spec;
+  assert.ok(pod);
+  assert.equal(pod.serviceAccountName, 'codex-runner');
+  assert.equal(pod.restartPolicy, 'Never');
+  const container = pod.containers[0];
+  assert.ok(container);
+  assert.deepEqual(container.command, ['sh', '-c', 'echo hi']);
+  const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e.value]));
   assert.deepEqual(env, { CODEXK8S_RUN_ID: 'r1', CODEXK8S_CORRELATION_ID: 'd1', CODEXK8S_PROJECT_ID: 'p1', CODEXK8S_SLOT_NO: '0', CODEXK8S_RUNTIME_MODE: 'full-env' });
 });
 
@@ -43,7 +47,7 @@ test('judgeJob follows the reference status mapping', () => {
     ['nothing yet', job({}), [], 'pending', null],
   ];
   for (const [what, j, pods, state, reason] of cases) {
-    const v = judgeJob(j, pods, null, now, 60_000);
+    const v = judgeJob({ job: j, pods, failedCreate: null, now, createDeadlineMs: 60_000 });
     assert.equal(v.state, state, what);
     assert.equal(v.reason, reason, what);
   }
@@ -51,7 +55,7 @@ test('judgeJob follows the reference status mapping', () => {
 
 test('pods that cannot be created fail the run only after the deadline', () => {
   const fc = { message: 'exceeded quota: codex-run-quota', firstSeen: new Date(now.getTime() - 30_000) };
-  assert.equal(judgeJob(job({}), [], fc, now, 60_000).state, 'pending');
-  const late = judgeJob(job({}), [], { ...fc, firstSeen: new Date(now.getTime() - 61_000) }, now, 60_000);
+  assert.equal(judgeJob({ job: job({}), pods: [], failedCreate: fc, now, createDeadlineMs: 60_000 }).state, 'pending');
+  const late = judgeJob({ job: job({}), pods: [], failedCreate: { ...fc, firstSeen: new Date(now.getTime() - 61_000) }, now, createDeadlineMs: 60_000 });
   assert.deepEqual(late, { state: 'failed', reason: 'FailedCreate', error: 'exceeded quota: codex-run-quota' });
 });

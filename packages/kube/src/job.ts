@@ -77,29 +77,50 @@ export interface JobVerdict {
   readonly error: string | null;
 }
 
+export interface JobObservation {
+  readonly job: V1Job;
+  readonly pods: readonly V1Pod[];
+  /** The Job's latest FailedCreate event (pods refused, e.g. by quota), if any. */
+  readonly failedCreate: { readonly message: string; readonly firstSeen: Date } | null;
+  readonly now: Date;
+  readonly createDeadlineMs: number;
+}
+
+const SUCCEEDED: JobVerdict = { state: 'succeeded', reason: null, error: null };
+
+function fromJobStatus(job: V1Job): JobVerdict | undefined {
+  const cond = (...types: string[]) => job.status?.conditions?.find((c) => types.includes(c.type) && c.status === 'True');
+  if (cond('Complete', 'SuccessCriteriaMet')) return SUCCEEDED;
+  const failed = cond('Failed', 'FailureTarget');
+  if (failed) return { state: 'failed', reason: 'kubernetes job failed', error: [failed.reason, failed.message].filter(Boolean).join(': ') || null };
+  if ((job.status?.succeeded ?? 0) > 0) return SUCCEEDED;
+  if ((job.status?.failed ?? 0) > 0) return { state: 'failed', reason: 'kubernetes job failed', error: null };
+  return undefined;
+}
+
+function fromPod(pod: V1Pod): JobVerdict | undefined {
+  if (pod.status?.phase === 'Failed') return { state: 'failed', reason: 'kubernetes job failed', error: pod.status.message ?? pod.status.reason ?? 'pod failed' };
+  for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const w = cs.state?.waiting;
+    if (w?.reason && (TERMINAL_WAITING.has(w.reason) || w.reason.includes('BackOff'))) return { state: 'failed', reason: w.reason, error: w.message ?? null };
+  }
+  return undefined;
+}
+
 /**
  * Maps a Job, its pods and the Job's latest FailedCreate event to the run state (reference 5.4), pure:
  * Complete/Failed conditions, then counters, then pod phases and waiting reasons (a pull error fails the run
- * early instead of waiting for the deadline), then pods that cannot be created (quota) past `createDeadlineMs`.
+ * early instead of waiting for the deadline), then pods that cannot be created (quota) past the deadline.
  */
-export function judgeJob(job: V1Job, pods: readonly V1Pod[], failedCreate: { message: string; firstSeen: Date } | null, now: Date, createDeadlineMs: number): JobVerdict {
-  const cond = (type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
-  const complete = cond('Complete') ?? cond('SuccessCriteriaMet');
-  if (complete) return { state: 'succeeded', reason: null, error: null };
-  const failed = cond('Failed') ?? cond('FailureTarget');
-  if (failed) return { state: 'failed', reason: 'kubernetes job failed', error: [failed.reason, failed.message].filter(Boolean).join(': ') || null };
-  if ((job.status?.succeeded ?? 0) > 0) return { state: 'succeeded', reason: null, error: null };
-  if ((job.status?.failed ?? 0) > 0) return { state: 'failed', reason: 'kubernetes job failed', error: null };
-  for (const pod of pods) {
-    if (pod.status?.phase === 'Failed') return { state: 'failed', reason: 'kubernetes job failed', error: pod.status.message ?? pod.status.reason ?? 'pod failed' };
-    for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
-      const w = cs.state?.waiting?.reason;
-      if (w && (TERMINAL_WAITING.has(w) || w.includes('BackOff'))) return { state: 'failed', reason: w, error: cs.state?.waiting?.message ?? null };
-    }
+export function judgeJob(o: JobObservation): JobVerdict {
+  const byStatus = fromJobStatus(o.job);
+  if (byStatus) return byStatus;
+  for (const pod of o.pods) {
+    const byPod = fromPod(pod);
+    if (byPod) return byPod;
   }
-  if ((job.status?.active ?? 0) > 0 || pods.length > 0) return { state: 'running', reason: null, error: null };
-  if (failedCreate && now.getTime() - failedCreate.firstSeen.getTime() >= createDeadlineMs) {
-    return { state: 'failed', reason: 'FailedCreate', error: failedCreate.message };
-  }
+  if ((o.job.status?.active ?? 0) > 0 || o.pods.length > 0) return { state: 'running', reason: null, error: null };
+  const fc = o.failedCreate;
+  if (fc && o.now.getTime() - fc.firstSeen.getTime() >= o.createDeadlineMs) return { state: 'failed', reason: 'FailedCreate', error: fc.message };
   return { state: 'pending', reason: null, error: null };
 }
