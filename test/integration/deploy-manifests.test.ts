@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { ObjectApplier } from '@codex-k8s/kube';
 import { parseAllDocuments } from 'yaml';
 import { PLATFORM_SERVICES, REPO_ROOT } from '@codex-k8s/stack';
 import { requireEnv } from '../support/env.js';
@@ -28,13 +29,13 @@ function manifests(dir: string): { file: string; obj: KubernetesObject }[] {
 test('deploy/base applies to the real apiserver and every service runs under its own ServiceAccount', async () => {
   const kc = new KubeConfig();
   kc.loadFromFile(requireEnv('KUBECONFIG'));
-  const objects = kc.makeApiClient(KubernetesObjectApi);
+  const objects = ObjectApplier.forConfig(kc);
   const all = manifests(BASE);
   // Namespace first, then the rest (what `kubectl apply -k` does).
   all.sort((a, b) => Number(b.obj.kind === 'Namespace') - Number(a.obj.kind === 'Namespace'));
   for (const { file, obj } of all) {
     if (obj.kind !== 'Namespace') obj.metadata = { ...obj.metadata, namespace: NS };
-    await objects.patch(obj, undefined, undefined, 'codex-k8s-test', true, PatchStrategy.ServerSideApply).catch((err: unknown) => {
+    await objects.apply(obj, 'codex-k8s-test').catch((err: unknown) => {
       throw new Error(`${file}: ${(err as Error).message}`);
     });
   }

@@ -1,5 +1,4 @@
-import type { KubernetesObjectApi} from '@kubernetes/client-node';
-import { KubeConfig, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { HttpMethod, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 
 /**
  * The cluster connection of a service: the kubeconfig file named by KUBECONFIG when given, else the in-cluster
@@ -13,9 +12,34 @@ export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
 }
 
 /**
+ * The generic object client with a server-side apply that sends the object exactly as given. client-node's
+ * own `patch` re-serialises known kinds through its models, which silently drops fields whose model name
+ * differs from the wire name (a LimitRange's `default` limits were lost that way).
+ */
+export class ObjectApplier extends KubernetesObjectApi {
+  static forConfig(kc: KubeConfig): ObjectApplier {
+    const client = kc.makeApiClient(ObjectApplier);
+    client.setDefaultNamespace(kc);
+    return client;
+  }
+
+  /** Server-side apply (`application/apply-patch+yaml`, JSON is YAML) with force, as `fieldManager`. */
+  async apply<T extends KubernetesObject>(obj: T, fieldManager: string): Promise<T> {
+    const path = await this.specUriPath(obj, 'patch');
+    const ctx = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
+    ctx.setHeaderParam('Accept', 'application/json');
+    ctx.setHeaderParam('Content-Type', 'application/apply-patch+yaml');
+    ctx.setQueryParam('fieldManager', fieldManager);
+    ctx.setQueryParam('force', 'true');
+    ctx.setBody(JSON.stringify(obj));
+    return this.requestPromise<T>(ctx);
+  }
+}
+
+/**
  * Server-side apply of one object with the service's field manager (its name), forcing ownership of the
  * fields it sets: idempotent, and a second apply of the same object changes nothing.
  */
-export async function applyObject<T extends KubernetesObject>(objects: KubernetesObjectApi, obj: T, fieldManager: string): Promise<T> {
-  return objects.patch(obj, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply);
+export async function applyObject<T extends KubernetesObject>(objects: ObjectApplier, obj: T, fieldManager: string): Promise<T> {
+  return objects.apply(obj, fieldManager);
 }

@@ -1,4 +1,4 @@
-export { applyObject, loadKubeConfig } from './client.js';
+export { applyObject, loadKubeConfig, ObjectApplier } from './client.js';
 export { isAlreadyExists, isForbidden, isGone, isNotFound, isPermanentKubeError, kubeErrorMessage, statusOf } from './errors.js';
 export { agentJobName, runNamespaceName, shortId, toDnsLabel, toLabelValue } from './names.js';
 export { isManagedRunNamespace, labelKeys, MANAGED_BY, NAMESPACE_PURPOSE_RUN, namespaceLabels } from './labels.js';
@@ -8,3 +8,4 @@ export type { BaselineSpec } from './baseline.js';
 export { buildAgentJob, judgeJob } from './job.js';
 export type { AgentJobSpec, JobObservation, JobVerdict } from './job.js';
 export { isQuantity } from './quantity.js';
+export { BaselineEnv, KubeEnv } from './env.js';

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ export interface KubeHandle {
 type KubeBins = Pick<Binaries, 'etcd' | 'kubeApiserver' | 'kubeControllerManager' | 'kubeScheduler' | 'kwok' | 'kwokStages'>;
 
 /** Writes the SA signing key, admin token and kwok stage config once per stack. */
+const PROJECT_STAGES = fileURLToPath(new URL('../stages/', import.meta.url));
+
 function preparePki(dir: string, stagesDir: string): { token: string } {
   mkdirSync(join(dir, 'pki'), { recursive: true });
   const keyFile = join(dir, 'sa.key');
@@ -28,8 +31,13 @@ function preparePki(dir: string, stagesDir: string): { token: string } {
   if (!existsSync(tokens)) {
     writeFileSync(tokens, `${randomBytes(24).toString('hex')},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
   }
-  const stages = readdirSync(stagesDir).filter((f) => f.endsWith('.yaml')).sort();
-  writeFileSync(join(dir, 'kwok.yaml'), stages.map((f) => readFileSync(join(stagesDir, f), 'utf8')).join('\n---\n'));
+  // kwok's upstream stages simulate the kubelet; the project's own (packages/stack/stages) replace the pod ones
+  // of the same name and add test outcomes selected by image (see the comment in those files).
+  const stages = new Map<string, string>();
+  for (const d of [stagesDir, PROJECT_STAGES]) {
+    for (const f of readdirSync(d).filter((n) => n.endsWith('.yaml'))) stages.set(f, readFileSync(join(d, f), 'utf8'));
+  }
+  writeFileSync(join(dir, 'kwok.yaml'), [...stages.keys()].sort().map((f) => stages.get(f)).join('\n---\n'));
   return { token: readFileSync(tokens, 'utf8').split(',')[0] as string };
 }
 

@@ -1,7 +1,20 @@
-import { BaseEnv, loadConfig } from '@codex-k8s/runtime';
-import type { z } from 'zod';
+import { KubeEnv } from '@codex-k8s/kube';
+import { BaseEnv, envSchemas, loadConfig } from '@codex-k8s/runtime';
+import { z } from 'zod';
 
-const Env = BaseEnv;
+const Env = BaseEnv.extend(KubeEnv.shape).extend({
+  DATABASE_URL: z.string().min(1),
+  /** The agent image and the shell command it runs (`sh -c <command>`); reference names kept. */
+  CODEXK8S_WORKER_JOB_IMAGE: z.string().min(1).default('busybox:1.36'),
+  CODEXK8S_WORKER_JOB_COMMAND: z.string().min(1).default('echo "codex-k8s agent run $CODEXK8S_RUN_ID"'),
+  CODEXK8S_WORKER_JOB_BACKOFF_LIMIT: z.coerce.number().int().min(0).default(0),
+  CODEXK8S_WORKER_JOB_TTL_SECONDS: z.coerce.number().int().min(0).default(600),
+  CODEXK8S_WORKER_JOB_ACTIVE_DEADLINE_SECONDS: envSchemas.positiveInt(900),
+  /** Periodic re-check of every running run (the watch is only the fast path). */
+  CODEXK8S_JOB_RESYNC_INTERVAL_MS: envSchemas.positiveInt(10_000),
+  /** How long pods may fail to be created (quota, admission) before the run fails with FailedCreate. */
+  CODEXK8S_JOB_CREATE_DEADLINE_MS: envSchemas.positiveInt(120_000),
+});
 
 export type Config = Readonly<z.infer<typeof Env>>;
 

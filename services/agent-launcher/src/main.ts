@@ -1,21 +1,63 @@
-import { RunNamespacePreparedV1 } from '@codex-k8s/contracts';
-import { consumeEvent, runService } from '@codex-k8s/bus';
+import { RunCreatedV1, RunNamespacePreparedV1 } from '@codex-k8s/contracts';
+import { consumeEvents, on, runService } from '@codex-k8s/bus';
+import { createDb, migrateToLatest, pingDb, waitForDb } from '@codex-k8s/db';
+import { labelKeys, loadKubeConfig } from '@codex-k8s/kube';
 import { readConfigOrExit } from '@codex-k8s/runtime';
+import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { readConfig } from './config.js';
+import { NAME, type LauncherDeps } from './deps.js';
+import { startFollower } from './follow.js';
+import { launchRun } from './launch.js';
 
-// Foundation stage: connects, consumes its input subject and acknowledges; the behaviour comes with later issues.
-const NAME = 'agent-launcher';
 const config = readConfigOrExit(NAME, readConfig);
+const kc = loadKubeConfig(config.KUBECONFIG);
+const db = createDb(config.DATABASE_URL, { applicationName: NAME, max: config.BUS_CONCURRENCY + 2 });
+await waitForDb(db, { onWait: () => console.error(`${NAME}: waiting for Postgres`) });
+await migrateToLatest(db);
+
+let follower: { close(): Promise<void> } | undefined;
 await runService({
   name: NAME,
   config,
-  start: async (bus, log) => [
-    await consumeEvent(bus, RunNamespacePreparedV1, {
+  ready: () => pingDb(db),
+  close: async () => {
+    await follower?.close();
+    await db.destroy();
+  },
+  start: async (bus, log) => {
+    const deps: LauncherDeps = {
+      db,
+      bus,
+      log,
+      batch: kc.makeApiClient(BatchV1Api),
+      core: kc.makeApiClient(CoreV1Api),
+      keys: labelKeys(config.CODEXK8S_LABEL_DOMAIN),
+      platformNamespace: config.CODEXK8S_PLATFORM_NAMESPACE,
+      runServiceAccount: config.CODEXK8S_WORKER_RUN_SERVICE_ACCOUNT,
+      job: {
+        image: config.CODEXK8S_WORKER_JOB_IMAGE,
+        command: config.CODEXK8S_WORKER_JOB_COMMAND,
+        backoffLimit: config.CODEXK8S_WORKER_JOB_BACKOFF_LIMIT,
+        ttlSecondsAfterFinished: config.CODEXK8S_WORKER_JOB_TTL_SECONDS,
+        activeDeadlineSeconds: config.CODEXK8S_WORKER_JOB_ACTIVE_DEADLINE_SECONDS,
+        createDeadlineMs: config.CODEXK8S_JOB_CREATE_DEADLINE_MS,
+      },
+    };
+    const consumer = await consumeEvents(bus, {
       durable: NAME,
       config,
-      handle: async (event) => {
-        log.info({ type: event.type, correlation: event.correlationid }, 'received (not acted on yet)');
-      },
-    }),
-  ],
+      routes: [
+        // Code-only runs start right away in the platform namespace; full-env runs wait for their namespace.
+        on(RunCreatedV1, async (e) => {
+          if (e.data.runtime_mode !== 'code-only') return;
+          await launchRun(deps, { runId: e.data.run_id, correlationId: e.correlationid, causationId: e.id, namespace: deps.platformNamespace, serviceAccount: null, slotNo: 0 });
+        }),
+        on(RunNamespacePreparedV1, (e) =>
+          launchRun(deps, { runId: e.data.run_id, correlationId: e.correlationid, causationId: e.id, namespace: e.data.namespace, serviceAccount: e.data.service_account, slotNo: e.data.slot_no }),
+        ),
+      ],
+    });
+    follower = startFollower(deps, kc, config.CODEXK8S_JOB_RESYNC_INTERVAL_MS);
+    return [consumer];
+  },
 });

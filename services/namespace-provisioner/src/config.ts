@@ -1,9 +1,45 @@
-import { BaseEnv, loadConfig } from '@codex-k8s/runtime';
-import type { z } from 'zod';
+import { BaselineEnv, KubeEnv, type BaselineSpec } from '@codex-k8s/kube';
+import { BaseEnv, envSchemas, loadConfig } from '@codex-k8s/runtime';
+import { z } from 'zod';
 
-const Env = BaseEnv;
+const Env = BaseEnv.extend(KubeEnv.shape)
+  .extend(BaselineEnv.shape)
+  .extend({
+    DATABASE_URL: z.string().min(1),
+    /** Delete the run namespace when the run ends (reference default true). */
+    CODEXK8S_WORKER_RUN_NAMESPACE_CLEANUP: envSchemas.bool(true),
+    /** Pod Security Admission level enforced on run namespaces (`privileged`, `baseline`, `restricted`; empty: none). */
+    CODEXK8S_RUN_POD_SECURITY_LEVEL: z.enum(['', 'privileged', 'baseline', 'restricted']).default('baseline'),
+    /** How often the sweeper looks for namespaces whose run has ended. */
+    CODEXK8S_NAMESPACE_SWEEP_INTERVAL_MS: envSchemas.positiveInt(60_000),
+  });
 
 export type Config = Readonly<z.infer<typeof Env>>;
 
 /** The only place namespace-provisioner reads the environment. */
 export const readConfig = (env: NodeJS.ProcessEnv = process.env): Config => loadConfig(Env, env);
+
+/** The baseline names and quantities from the config. */
+export function baselineSpec(c: Config): BaselineSpec {
+  return {
+    serviceAccount: c.CODEXK8S_WORKER_RUN_SERVICE_ACCOUNT,
+    role: c.CODEXK8S_WORKER_RUN_ROLE_NAME,
+    roleBinding: c.CODEXK8S_WORKER_RUN_ROLE_BINDING_NAME,
+    resourceQuota: c.CODEXK8S_WORKER_RUN_RESOURCE_QUOTA_NAME,
+    limitRange: c.CODEXK8S_WORKER_RUN_LIMIT_RANGE_NAME,
+    quota: {
+      pods: c.CODEXK8S_WORKER_RUN_QUOTA_PODS,
+      requestsCpu: c.CODEXK8S_WORKER_RUN_QUOTA_REQUESTS_CPU,
+      requestsMemory: c.CODEXK8S_WORKER_RUN_QUOTA_REQUESTS_MEMORY,
+      limitsCpu: c.CODEXK8S_WORKER_RUN_QUOTA_LIMITS_CPU,
+      limitsMemory: c.CODEXK8S_WORKER_RUN_QUOTA_LIMITS_MEMORY,
+    },
+    limits: {
+      defaultRequestCpu: c.CODEXK8S_WORKER_RUN_LIMIT_DEFAULT_REQUEST_CPU,
+      defaultRequestMemory: c.CODEXK8S_WORKER_RUN_LIMIT_DEFAULT_REQUEST_MEMORY,
+      defaultCpu: c.CODEXK8S_WORKER_RUN_LIMIT_DEFAULT_CPU,
+      defaultMemory: c.CODEXK8S_WORKER_RUN_LIMIT_DEFAULT_MEMORY,
+    },
+    networkPolicy: c.CODEXK8S_RUN_NETWORK_POLICY_NAME || null,
+  };
+}

@@ -1,21 +1,27 @@
 import { WebhookReceivedV1 } from '@codex-k8s/contracts';
 import { consumeEvent, runService } from '@codex-k8s/bus';
+import { createDb, migrateToLatest, pingDb, waitForDb } from '@codex-k8s/db';
 import { readConfigOrExit } from '@codex-k8s/runtime';
 import { readConfig } from './config.js';
+import { buildLabelCatalog } from './labels.js';
+import { handleWebhookReceived } from './plan.js';
 
-// Foundation stage: connects, consumes its input subject and acknowledges; the behaviour comes with later issues.
 const NAME = 'planner';
 const config = readConfigOrExit(NAME, readConfig);
+const catalog = buildLabelCatalog(process.env);
+const db = createDb(config.DATABASE_URL, { applicationName: NAME, max: config.BUS_CONCURRENCY + 2 });
+await waitForDb(db, { onWait: () => console.error(`${NAME}: waiting for Postgres`) });
+await migrateToLatest(db);
 await runService({
   name: NAME,
   config,
+  ready: () => pingDb(db),
+  close: () => db.destroy(),
   start: async (bus, log) => [
     await consumeEvent(bus, WebhookReceivedV1, {
       durable: NAME,
       config,
-      handle: async (event) => {
-        log.info({ type: event.type, correlation: event.correlationid }, 'received (not acted on yet)');
-      },
+      handle: (event) => handleWebhookReceived({ db, bus, log, catalog, namespacePrefix: config.CODEXK8S_WORKER_RUN_NAMESPACE_PREFIX, fullEnvKinds: config.CODEXK8S_FULL_ENV_TRIGGER_KINDS }, event),
     }),
   ],
 });

@@ -8,7 +8,6 @@ export interface NewRun {
   readonly runtimeMode: 'full-env' | 'code-only';
   readonly repositoryFullName: string;
   readonly issueNumber: number | null;
-  readonly namespace: string | null;
   readonly payload: Record<string, unknown>;
 }
 

@@ -1,0 +1,29 @@
+import type { Bus } from '@codex-k8s/bus';
+import type { Db } from '@codex-k8s/db';
+import type { LabelKeys } from '@codex-k8s/kube';
+import type { Logger } from '@codex-k8s/runtime';
+import type { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
+
+export const NAME = 'agent-launcher';
+
+export interface JobSettings {
+  readonly image: string;
+  readonly command: string;
+  readonly backoffLimit: number;
+  readonly ttlSecondsAfterFinished: number;
+  readonly activeDeadlineSeconds: number;
+  readonly createDeadlineMs: number;
+}
+
+/** Everything the handlers use, passed in explicitly (main.ts wires the real ones). */
+export interface LauncherDeps {
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly log: Logger;
+  readonly batch: BatchV1Api;
+  readonly core: CoreV1Api;
+  readonly keys: LabelKeys;
+  readonly platformNamespace: string;
+  readonly runServiceAccount: string;
+  readonly job: JobSettings;
+}

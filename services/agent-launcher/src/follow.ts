@@ -1,0 +1,121 @@
+import { RunFailedV1, RunJobNotFoundV1, RunSucceededV1, deterministicId, type EventDefinition } from '@codex-k8s/contracts';
+import { finishRun, getRun, listRunsByStatus, type AgentRunRow } from '@codex-k8s/db';
+import { isNotFound, judgeJob, type JobVerdict } from '@codex-k8s/kube';
+import { errorMessage } from '@codex-k8s/runtime';
+import { Watch, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import type { LauncherDeps } from './deps.js';
+
+type Terminal = { def: EventDefinition; status: 'succeeded' | 'failed'; reason: string | null; error: string | null };
+
+async function observe(deps: LauncherDeps, name: string, namespace: string): Promise<JobVerdict | 'not_found'> {
+  let job: V1Job;
+  try {
+    job = await deps.batch.readNamespacedJob({ name, namespace });
+  } catch (err) {
+    if (isNotFound(err)) return 'not_found';
+    throw err;
+  }
+  const pods = (await deps.core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` })).items;
+  const events = (await deps.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.kind=Job,involvedObject.name=${name},reason=FailedCreate` })).items;
+  const first = events
+    .map((ev) => ({ message: ev.message ?? 'pods could not be created', firstSeen: new Date(ev.firstTimestamp ?? ev.eventTime ?? ev.metadata?.creationTimestamp ?? Date.now()) }))
+    .sort((a, b) => a.firstSeen.getTime() - b.firstSeen.getTime())[0];
+  return judgeJob({ job, pods, failedCreate: first ?? null, now: new Date(), createDeadlineMs: deps.job.createDeadlineMs });
+}
+
+function terminalOf(v: JobVerdict | 'not_found'): Terminal | undefined {
+  if (v === 'not_found') return { def: RunJobNotFoundV1, status: 'failed', reason: 'kubernetes job not found', error: null };
+  if (v.state === 'succeeded') return { def: RunSucceededV1, status: 'succeeded', reason: null, error: null };
+  if (v.state === 'failed') return { def: RunFailedV1, status: 'failed', reason: v.reason, error: v.error };
+  return undefined;
+}
+
+/**
+ * Looks at one running run's Job and ends the run when the Job has: the terminal event first (its id is the
+ * same for every outcome of the run, so a concurrent or repeated evaluation can never record two), then the
+ * row. Nothing is kept in memory: after a restart the same rows and Jobs give the same answer.
+ */
+export async function evaluateRun(deps: LauncherDeps, run: AgentRunRow): Promise<boolean> {
+  if (run.status !== 'running' || !run.job_name || !run.job_namespace || !run.project_id || !run.runtime_mode) return false;
+  const t = terminalOf(await observe(deps, run.job_name, run.job_namespace));
+  if (!t) return false;
+  await deps.bus.publish(t.def, {
+    id: deterministicId('run.finished', run.id),
+    correlationId: run.correlation_id,
+    subject: `run/${run.id}`,
+    data: {
+      run_id: run.id,
+      project_id: run.project_id,
+      runtime_mode: run.runtime_mode,
+      namespace: run.namespace,
+      job_name: run.job_name,
+      job_namespace: run.job_namespace,
+      status: t.status,
+      reason: t.reason,
+      error: t.error,
+    },
+  });
+  await finishRun(deps.db, run.id, t.status, { event_type: t.def.type, reason: t.reason, error: t.error });
+  deps.log.info({ run: run.id, outcome: t.def.type, reason: t.reason }, 'run finished');
+  return true;
+}
+
+/** One resync pass over every running run (finds what the watch missed, e.g. while this service was down). */
+export async function resyncOnce(deps: LauncherDeps): Promise<number> {
+  let ended = 0;
+  for (const run of await listRunsByStatus(deps.db, ['running'])) {
+    try {
+      if (await evaluateRun(deps, run)) ended++;
+    } catch (err) {
+      deps.log.warn({ run: run.id, err: errorMessage(err) }, 'could not evaluate run; next resync retries');
+    }
+  }
+  return ended;
+}
+
+/**
+ * Follows agent Jobs: a watch on Jobs and on their pods (managed-by label) re-evaluates the run at once; a
+ * periodic resync re-evaluates every running run. A watch that ends (410 Gone, disconnect) is restarted from
+ * a fresh list, and the resync covers the gap.
+ */
+export function startFollower(deps: LauncherDeps, kc: KubeConfig, intervalMs: number): { close(): Promise<void> } {
+  let stopped = false;
+  const aborts: AbortController[] = [];
+  let current: Promise<unknown> = Promise.resolve();
+  const byRunLabel = async (runLabel: string | undefined): Promise<void> => {
+    if (!runLabel || !/^[0-9a-f-]{36}$/.test(runLabel)) return;
+    const run = await getRun(deps.db, runLabel);
+    if (run) await evaluateRun(deps, run).catch((err: unknown) => deps.log.warn({ run: run.id, err: errorMessage(err) }, 'evaluation failed; resync retries'));
+  };
+  const watch = (path: string, selector: string): void => {
+    if (stopped) return;
+    const w = new Watch(kc);
+    void w
+      .watch(
+        path,
+        { labelSelector: selector, allowWatchBookmarks: true },
+        (phase, obj: { metadata?: { labels?: Record<string, string> } }) => {
+          if (phase === 'ADDED' || phase === 'MODIFIED') void byRunLabel(obj.metadata?.labels?.[deps.keys.runId]);
+        },
+        () => setTimeout(() => watch(path, selector), 1_000),
+      )
+      .then((a) => aborts.push(a))
+      .catch(() => setTimeout(() => watch(path, selector), 2_000));
+  };
+  watch('/apis/batch/v1/jobs', 'app.kubernetes.io/name=codex-k8s-run');
+  watch('/api/v1/pods', 'app.kubernetes.io/name=codex-k8s-run');
+  const tick = (): void => {
+    if (stopped) return;
+    current = resyncOnce(deps).catch((err: unknown) => deps.log.warn({ err: errorMessage(err) }, 'resync failed'));
+  };
+  tick();
+  const timer = setInterval(tick, intervalMs);
+  return {
+    async close() {
+      stopped = true;
+      clearInterval(timer);
+      for (const a of aborts) a.abort();
+      await current;
+    },
+  };
+}

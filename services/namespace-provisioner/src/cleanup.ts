@@ -1,0 +1,102 @@
+import {
+  NamespaceDeletedBySystemV1,
+  RunNamespaceCleanedV1,
+  RunNamespaceCleanupFailedV1,
+  RunNamespaceCleanupSkippedV1,
+  deterministicId,
+  type EventDefinition,
+  type NamespaceCleanupData,
+} from '@codex-k8s/contracts';
+import { isManagedRunNamespace, isNotFound, kubeErrorMessage } from '@codex-k8s/kube';
+import type { V1Namespace } from '@kubernetes/client-node';
+import type { ProvisionerDeps } from './deps.js';
+
+/** The run a cleanup is about, as every run event carries it. */
+export interface RunRef {
+  readonly run_id: string;
+  readonly project_id: string;
+  readonly runtime_mode: 'full-env' | 'code-only';
+  readonly namespace: string | null;
+}
+
+export type CleanupTrigger = NamespaceCleanupData['trigger'];
+
+export type CleanupDecision =
+  | { readonly action: 'delete' }
+  | { readonly action: 'skip'; readonly reason: string }
+  | { readonly action: 'gone' };
+
+/**
+ * Whether a run namespace may be deleted (reference 3.4 guard), pure: never the platform's own namespace, never
+ * one without our managed labels, nothing when cleanup is disabled (unless the issue was closed: an explicit
+ * request), and an already deleted one is simply gone.
+ */
+export function decideCleanup(o: { namespace: string; platformNamespace: string; cleanupEnabled: boolean; trigger: CleanupTrigger; existing: V1Namespace | undefined; managed: boolean }): CleanupDecision {
+  if (o.namespace === o.platformNamespace) return { action: 'skip', reason: 'platform_namespace' };
+  if (!o.cleanupEnabled && o.trigger !== 'issue_closed') return { action: 'skip', reason: 'cleanup_disabled_by_config' };
+  if (!o.existing) return { action: 'gone' };
+  if (!o.managed) return { action: 'skip', reason: 'namespace_not_managed' };
+  return { action: 'delete' };
+}
+
+async function readNamespace(deps: ProvisionerDeps, name: string): Promise<V1Namespace | undefined> {
+  try {
+    return await deps.core.readNamespace({ name });
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Ends a run namespace's life and records the decision: `run.namespace.cleaned` (or `delete_by_system` when
+ * the issue was closed), `cleanup_skipped` with the reason and the kubectl command, or `cleanup_failed` with the
+ * error (the sweeper tries again later). One cleaned/skipped event id per run, so retries never duplicate it.
+ */
+export async function cleanupRunNamespace(
+  deps: ProvisionerDeps,
+  ref: RunRef,
+  ctx: { trigger: CleanupTrigger; correlationId: string; causationId?: string; attempt: number },
+): Promise<void> {
+  if (ref.runtime_mode !== 'full-env' || !ref.namespace) return;
+  const namespace = ref.namespace;
+  const command = `kubectl delete namespace ${namespace}`;
+  const existing = await readNamespace(deps, namespace);
+  const decision = decideCleanup({
+    namespace,
+    platformNamespace: deps.platformNamespace,
+    cleanupEnabled: deps.cleanupEnabled,
+    trigger: ctx.trigger,
+    existing,
+    managed: isManagedRunNamespace(deps.keys, existing?.metadata?.labels),
+  });
+  const done: EventDefinition = ctx.trigger === 'issue_closed' ? NamespaceDeletedBySystemV1 : RunNamespaceCleanedV1;
+  const emit = async (def: EventDefinition, id: string, extra: Partial<NamespaceCleanupData>): Promise<void> => {
+    await deps.bus.publish(def, {
+      id,
+      correlationId: ctx.correlationId,
+      ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
+      subject: `run/${ref.run_id}`,
+      data: { run_id: ref.run_id, project_id: ref.project_id, runtime_mode: ref.runtime_mode, namespace, trigger: ctx.trigger, reason: null, error: null, cleanup_command: null, ...extra },
+    });
+  };
+  const onceId = deterministicId(done.type, ref.run_id);
+  if (decision.action === 'skip') {
+    await emit(RunNamespaceCleanupSkippedV1, deterministicId(RunNamespaceCleanupSkippedV1.type, ref.run_id, ctx.trigger), { reason: decision.reason, cleanup_command: command });
+    deps.log.info({ run: ref.run_id, namespace, reason: decision.reason }, 'namespace kept');
+    return;
+  }
+  if (decision.action === 'gone') return emit(done, onceId, { reason: 'already_deleted' });
+  try {
+    await deps.core.deleteNamespace({ name: namespace, propagationPolicy: 'Background' });
+  } catch (err) {
+    if (!isNotFound(err)) {
+      const error = kubeErrorMessage(err);
+      await emit(RunNamespaceCleanupFailedV1, deterministicId(RunNamespaceCleanupFailedV1.type, ref.run_id, ctx.trigger, ctx.attempt), { error, cleanup_command: command });
+      deps.log.error({ run: ref.run_id, namespace, error }, 'namespace cleanup failed; the sweeper retries');
+      return;
+    }
+  }
+  await emit(done, onceId, {});
+  deps.log.info({ run: ref.run_id, namespace, trigger: ctx.trigger }, 'namespace deleted');
+}

@@ -1,0 +1,24 @@
+import type { Bus } from '@codex-k8s/bus';
+import type { Db } from '@codex-k8s/db';
+import type { BaselineSpec, LabelKeys } from '@codex-k8s/kube';
+import type { Logger } from '@codex-k8s/runtime';
+import type { ObjectApplier } from '@codex-k8s/kube';
+import type { CoreV1Api } from '@kubernetes/client-node';
+
+export const NAME = 'namespace-provisioner';
+
+/** Everything the handlers use, passed in explicitly (main.ts wires the real ones). */
+export interface ProvisionerDeps {
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly log: Logger;
+  readonly core: CoreV1Api;
+  readonly objects: ObjectApplier;
+  readonly keys: LabelKeys;
+  readonly baseline: BaselineSpec;
+  readonly podSecurityLevel: string;
+  readonly cleanupEnabled: boolean;
+  readonly platformNamespace: string;
+  /** Deliveries after which a retryable failure ends the run instead of waiting on (BUS_MAX_DELIVER; -1 never). */
+  readonly maxDeliver: number;
+}

@@ -1,0 +1,54 @@
+import { getRun } from '@codex-k8s/db';
+import { MANAGED_BY, NAMESPACE_PURPOSE_RUN } from '@codex-k8s/kube';
+import { errorMessage } from '@codex-k8s/runtime';
+import { cleanupRunNamespace } from './cleanup.js';
+import type { ProvisionerDeps } from './deps.js';
+
+const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
+
+/**
+ * One sweep: managed run namespaces whose run has ended (a lost event, a crash between the run's end and its
+ * cleanup, a failed delete) are cleaned now, each decision recorded like a regular cleanup (trigger `sweeper`).
+ * Namespaces of live or unknown runs are left alone. Returns how many it cleaned up.
+ */
+export async function sweepOnce(deps: ProvisionerDeps): Promise<number> {
+  if (!deps.cleanupEnabled) return 0;
+  const selector = `${deps.keys.managedBy}=${MANAGED_BY},${deps.keys.namespacePurpose}=${NAMESPACE_PURPOSE_RUN}`;
+  const list = await deps.core.listNamespace({ labelSelector: selector });
+  let cleaned = 0;
+  for (const ns of list.items) {
+    const name = ns.metadata?.name;
+    const runId = ns.metadata?.labels?.[deps.keys.runId];
+    if (!name || !runId || ns.metadata?.deletionTimestamp || !/^[0-9a-f-]{36}$/.test(runId)) continue;
+    const run = await getRun(deps.db, runId);
+    if (!run || !TERMINAL.has(run.status) || run.namespace !== name || !run.project_id || !run.runtime_mode) continue;
+    await cleanupRunNamespace(
+      deps,
+      { run_id: run.id, project_id: run.project_id, runtime_mode: run.runtime_mode, namespace: name },
+      { trigger: 'sweeper', correlationId: run.correlation_id, attempt: Date.now() },
+    );
+    cleaned++;
+  }
+  return cleaned;
+}
+
+/** Runs `sweepOnce` every `intervalMs` (first sweep right away); `close()` stops it after the current sweep. */
+export function startSweeper(deps: ProvisionerDeps, intervalMs: number): { close(): Promise<void> } {
+  let stopped = false;
+  let current: Promise<unknown> = Promise.resolve();
+  const tick = (): void => {
+    if (stopped) return;
+    current = sweepOnce(deps)
+      .then((n) => n > 0 && deps.log.info({ cleaned: n }, 'sweeper cleaned up namespaces'))
+      .catch((err: unknown) => deps.log.warn({ err: errorMessage(err) }, 'sweep failed; next one will retry'));
+  };
+  tick();
+  const timer = setInterval(tick, intervalMs);
+  return {
+    async close() {
+      stopped = true;
+      clearInterval(timer);
+      await current;
+    },
+  };
+}

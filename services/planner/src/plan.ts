@@ -1,0 +1,126 @@
+import {
+  IssueRunsClosedV1,
+  RunCreatedV1,
+  WebhookIgnoredV1,
+  deterministicId,
+  type Envelope,
+  type WebhookReceivedData,
+} from '@codex-k8s/contracts';
+import type { Bus } from '@codex-k8s/bus';
+import { findBinding, findSender, insertRunOnce, listRunsOfIssue, type Db } from '@codex-k8s/db';
+import { runNamespaceName } from '@codex-k8s/kube';
+import type { Logger } from '@codex-k8s/runtime';
+import { authorizeSender, resolveTrigger, runtimeModeFor } from './decide.js';
+import type { LabelCatalog } from './labels.js';
+
+export interface PlannerDeps {
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly log: Logger;
+  readonly catalog: LabelCatalog;
+  readonly namespacePrefix: string;
+  readonly fullEnvKinds: readonly string[];
+}
+
+type Event = Envelope<WebhookReceivedData>;
+
+async function ignore(deps: PlannerDeps, e: Event, why: { reason: string; label: string | null; runKind: string | null; conflicting?: readonly string[]; bound: boolean }): Promise<void> {
+  const d = e.data;
+  await deps.bus.publish(WebhookIgnoredV1, {
+    id: deterministicId('webhook.ignored', d.delivery_id),
+    correlationId: e.correlationid,
+    causationId: e.id,
+    subject: `delivery/${d.delivery_id}`,
+    data: {
+      source: 'github',
+      delivery_id: d.delivery_id,
+      event_type: d.event_type,
+      action: d.action,
+      reason: why.reason,
+      label: why.label,
+      run_kind: why.runKind,
+      binding_resolved: why.bound,
+      conflicting_labels: [...(why.conflicting ?? [])],
+      repository_full_name: d.repository?.full_name ?? null,
+      issue_number: d.issue?.number ?? null,
+      sender_login: d.sender?.login ?? null,
+    },
+  });
+  deps.log.info({ delivery: d.delivery_id, reason: why.reason }, 'delivery ignored');
+}
+
+/**
+ * Plans one accepted delivery: a trigger label on a bound repository by an allowed sender becomes exactly one
+ * run (`agent_runs` keyed by the delivery id) and `run.created`; anything else becomes `webhook.ignored` with
+ * the reference reason code; `issues.closed` asks for the issue's run namespaces to be deleted.
+ * Idempotent: a redelivered event finds the run it created and republishes the same event id.
+ */
+export async function handleWebhookReceived(deps: PlannerDeps, e: Event): Promise<void> {
+  const d = e.data;
+  if (d.event_type === 'issues' && d.action === 'closed') return handleIssueClosed(deps, e);
+  const trigger = resolveTrigger(d, deps.catalog);
+  if (trigger.kind === 'none') return;
+  const binding = d.repository ? await findBinding(deps.db, d.repository.id) : undefined;
+  if (trigger.kind === 'ignore') return ignore(deps, e, { ...trigger, bound: Boolean(binding) });
+  if (!binding || !d.issue || !d.repository) {
+    return ignore(deps, e, { reason: 'repository_not_bound_for_issue_label', label: trigger.label, runKind: trigger.runKind, bound: false });
+  }
+  const login = d.sender?.login ?? null;
+  const denied = authorizeSender(login, login ? await findSender(deps.db, binding.project.id, login) : undefined);
+  if (denied) return ignore(deps, e, { reason: denied, label: trigger.label, runKind: trigger.runKind, bound: true });
+
+  const mode = runtimeModeFor(trigger.runKind, deps.fullEnvKinds, binding.project.settings);
+  const issueNumber = d.issue.number;
+  const { run, inserted } = await insertRunOnce(
+    deps.db,
+    {
+      correlationId: e.correlationid,
+      projectId: binding.project.id,
+      runtimeMode: mode,
+      repositoryFullName: d.repository.full_name,
+      issueNumber,
+      payload: {
+        ...d,
+        correlation_id: e.correlationid,
+        project: { id: binding.project.id, slug: binding.project.slug, repository_id: binding.repository.id, services_yaml: binding.repository.services_yaml_path, binding_resolved: true },
+        trigger: { source: 'issue_label', label: trigger.label, kind: trigger.runKind },
+        runtime: { mode, source: 'trigger_default' },
+      },
+    },
+    (runId) => (mode === 'full-env' ? runNamespaceName({ prefix: deps.namespacePrefix, projectId: binding.project.id, runId, issueNumber }) : null),
+  );
+  await deps.bus.publish(RunCreatedV1, {
+    id: deterministicId('run.created', run.id),
+    correlationId: e.correlationid,
+    causationId: e.id,
+    subject: `run/${run.id}`,
+    data: {
+      run_id: run.id,
+      project_id: binding.project.id,
+      project_slug: binding.project.slug,
+      runtime_mode: mode,
+      namespace: run.namespace,
+      trigger_kind: trigger.runKind,
+      trigger_label: trigger.label,
+      issue_number: issueNumber,
+      repository_full_name: d.repository.full_name,
+      sender_login: login ?? '',
+    },
+  });
+  deps.log.info({ delivery: d.delivery_id, run: run.id, mode, inserted }, inserted ? 'run created' : 'run already existed; event republished');
+}
+
+async function handleIssueClosed(deps: PlannerDeps, e: Event): Promise<void> {
+  const d = e.data;
+  const binding = d.repository ? await findBinding(deps.db, d.repository.id) : undefined;
+  if (!binding || !d.issue || !d.repository) return;
+  const runs = (await listRunsOfIssue(deps.db, binding.project.id, d.issue.number)).filter((r) => r.namespace);
+  if (runs.length === 0) return;
+  await deps.bus.publish(IssueRunsClosedV1, {
+    id: deterministicId('issue.runs.closed', d.delivery_id),
+    correlationId: e.correlationid,
+    causationId: e.id,
+    subject: `issue/${d.repository.full_name}#${d.issue.number}`,
+    data: { project_id: binding.project.id, repository_full_name: d.repository.full_name, issue_number: d.issue.number, run_ids: runs.map((r) => r.id) },
+  });
+}
