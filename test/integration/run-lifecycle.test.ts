@@ -57,7 +57,7 @@ describe('a run end to end on the real control plane', () => {
     const limits = await core.readNamespacedLimitRange({ name: 'codex-run-limits', namespace: ns });
     const item = limits.spec?.limits[0];
     assert.deepEqual(item?.defaultRequest, { cpu: '250m', memory: '256Mi' });
-    assert.deepEqual(item?._default ?? (item as { default?: unknown } | undefined)?.default, { cpu: '1', memory: '1Gi' });
+    assert.deepEqual(item?._default, { cpu: '1', memory: '1Gi' }, 'client-node reads the wire field `default` as `_default`');
     await net.readNamespacedNetworkPolicy({ name: 'codex-run-isolation', namespace: ns });
 
     const job = await eventually('the agent Job', async () => batch.readNamespacedJob({ name: `codex-k8s-run-${runId}`, namespace: ns }).catch(() => undefined));

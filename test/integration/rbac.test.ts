@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { AuthorizationV1Api, CoreV1Api, RbacAuthorizationV1Api, KubeConfig, type V1ResourceAttributes } from '@kubernetes/client-node';
+import { applyDeployBase, PLATFORM_NS, serviceAccountKubeconfig } from '../support/deploy.js';
+import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
+
+const kc = adminKubeConfig();
+const core = kc.makeApiClient(CoreV1Api);
+const authz = kc.makeApiClient(AuthorizationV1Api);
+
+async function can(sa: { ns: string; name: string }, attrs: V1ResourceAttributes): Promise<boolean> {
+  const r = await authz.createSubjectAccessReview({
+    body: {
+      spec: {
+        user: `system:serviceaccount:${sa.ns}:${sa.name}`,
+        groups: ['system:serviceaccounts', `system:serviceaccounts:${sa.ns}`, 'system:authenticated'],
+        resourceAttributes: attrs,
+      },
+    },
+  });
+  return r.status?.allowed === true;
+}
+
+// The services run with the identities deploy/ gives them (ServiceAccount tokens), not as cluster-admin.
+describe('least privilege on the real apiserver', () => {
+  let p: Platform;
+  let runNs = '';
+  const files: Record<string, string> = {};
+
+  before(async () => {
+    await applyDeployBase(kc);
+    for (const s of ['namespace-provisioner', 'agent-launcher']) files[s] = await serviceAccountKubeconfig(kc, PLATFORM_NS, s);
+    p = await startPlatform({
+      kubeconfigs: files,
+      env: {
+        CODEXK8S_PLATFORM_NAMESPACE: PLATFORM_NS,
+        CODEXK8S_WORKER_RUN_NAMESPACE_CLEANUP: 'false',
+        CODEXK8S_WORKER_RUN_RESOURCE_QUOTA_NAME: 'custom-quota',
+        CODEXK8S_WORKER_RUN_QUOTA_PODS: '7',
+        CODEXK8S_WORKER_RUN_QUOTA_LIMITS_MEMORY: '3Gi',
+        CODEXK8S_WORKER_RUN_LIMIT_DEFAULT_MEMORY: '512Mi',
+        CODEXK8S_WORKER_RUN_LIMIT_DEFAULT_REQUEST_CPU: '100m',
+      },
+    });
+  });
+  after(async () => {
+    await p?.stop();
+    if (runNs) await core.deleteNamespace({ name: runNs }).catch(() => undefined);
+  });
+
+  test('run:dev succeeds under the services own ServiceAccounts; cleanup disabled keeps the namespace and says how to delete it', async () => {
+    const delivery = await p.deliver(issuePayload({ label: 'run:dev' }));
+    const rows = await p.waitFor(delivery, ['run.succeeded', 'run.namespace.cleanup_skipped']);
+    assert.deepEqual(
+      rows.map((r) => r.event_type).filter((t) => t !== 'run.created'),
+      ['webhook.received', 'run.namespace.prepared', 'run.started', 'run.succeeded', 'run.namespace.cleanup_skipped'],
+    );
+    const skipped = rows.find((r) => r.event_type === 'run.namespace.cleanup_skipped')?.payload as { namespace: string; reason: string; cleanup_command: string };
+    runNs = skipped.namespace;
+    assert.equal(skipped.reason, 'cleanup_disabled_by_config');
+    assert.equal(skipped.cleanup_command, `kubectl delete namespace ${runNs}`);
+    const ns = await core.readNamespace({ name: runNs });
+    assert.equal(ns.metadata?.deletionTimestamp, undefined, 'the namespace is kept');
+    assert.equal((await p.timeline(delivery)).filter((r) => ['run.namespace.cleaned', 'run.namespace.cleanup_failed'].includes(r.event_type)).length, 0);
+
+    // Quota and LimitRange overrides by env var are what the cluster holds.
+    const quota = await core.readNamespacedResourceQuota({ name: 'custom-quota', namespace: runNs });
+    assert.deepEqual(quota.spec?.hard, { pods: '7', 'requests.cpu': '4', 'requests.memory': '8Gi', 'limits.cpu': '8', 'limits.memory': '3Gi' });
+    const item = (await core.readNamespacedLimitRange({ name: 'codex-run-limits', namespace: runNs })).spec?.limits[0];
+    assert.deepEqual(item?.defaultRequest, { cpu: '100m', memory: '256Mi' });
+    assert.deepEqual(item?._default, { cpu: '1', memory: '512Mi' }, 'client-node reads the wire field `default` as `_default`');
+  });
+
+  test('codex-runner: read and exec in its namespace, no Secrets, nothing elsewhere', async () => {
+    assert.ok(runNs, 'needs the run of the previous test');
+    const runner = { ns: runNs, name: 'codex-runner' };
+    for (const verb of ['get', 'list', 'watch']) assert.ok(await can(runner, { namespace: runNs, verb, resource: 'pods' }), `${verb} pods`);
+    assert.ok(await can(runner, { namespace: runNs, verb: 'get', resource: 'pods', subresource: 'log' }), 'pods/log');
+    assert.ok(await can(runner, { namespace: runNs, verb: 'create', resource: 'pods', subresource: 'exec' }), 'pods/exec');
+    assert.ok(await can(runner, { namespace: runNs, verb: 'list', resource: 'deployments', group: 'apps' }), 'deployments');
+    assert.ok(!(await can(runner, { namespace: runNs, verb: 'get', resource: 'secrets' })), 'no secrets');
+    assert.ok(!(await can(runner, { namespace: runNs, verb: 'list', resource: 'secrets' })), 'no secret list');
+    assert.ok(!(await can(runner, { namespace: runNs, verb: 'create', resource: 'pods' })), 'no pod create');
+    assert.ok(!(await can(runner, { namespace: runNs, verb: 'delete', resource: 'namespaces' })), 'no namespace delete');
+    for (const other of ['default', PLATFORM_NS, 'kube-system']) {
+      assert.ok(!(await can(runner, { namespace: other, verb: 'list', resource: 'pods' })), `no pods in ${other}`);
+    }
+  });
+
+  test('each platform ServiceAccount can do its job and no more; escalation is refused with 403', async () => {
+    const sa = (name: string) => ({ ns: PLATFORM_NS, name });
+    const prov = sa('namespace-provisioner');
+    const launcher = sa('agent-launcher');
+    assert.ok(await can(prov, { verb: 'create', resource: 'namespaces' }));
+    assert.ok(await can(prov, { verb: 'delete', resource: 'namespaces' }));
+    assert.ok(!(await can(prov, { namespace: runNs, verb: 'get', resource: 'secrets' })), 'provisioner reads no secrets');
+    assert.ok(!(await can(prov, { namespace: runNs, verb: 'create', resource: 'jobs', group: 'batch' })), 'provisioner runs nothing');
+    assert.ok(await can(launcher, { namespace: runNs, verb: 'create', resource: 'jobs', group: 'batch' }));
+    assert.ok(!(await can(launcher, { verb: 'delete', resource: 'namespaces' })), 'launcher deletes no namespaces');
+    assert.ok(!(await can(launcher, { namespace: runNs, verb: 'get', resource: 'secrets' })), 'launcher reads no secrets');
+    for (const name of ['planner', 'webhook-ingress', 'audit-writer']) {
+      assert.ok(!(await can(sa(name), { namespace: runNs, verb: 'list', resource: 'pods' })), `${name} has no cluster access`);
+    }
+
+    // The provisioner may write Roles, but not one that grants more than the run Role: the apiserver refuses.
+    const asProvisioner = new KubeConfig();
+    asProvisioner.loadFromFile(files['namespace-provisioner'] ?? '');
+    const rbac = asProvisioner.makeApiClient(RbacAuthorizationV1Api);
+    const escalate = rbac.createNamespacedRole({
+      namespace: runNs,
+      body: { metadata: { name: 'grab-secrets' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }] },
+    });
+    await assert.rejects(escalate, (err: { code?: number }) => err.code === 403);
+    const bindAdmin = rbac.createNamespacedRoleBinding({
+      namespace: runNs,
+      body: {
+        metadata: { name: 'grab-admin' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ kind: 'ServiceAccount', name: 'namespace-provisioner', namespace: PLATFORM_NS }],
+      },
+    });
+    await assert.rejects(bindAdmin, (err: { code?: number }) => err.code === 403);
+  });
+});
