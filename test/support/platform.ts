@@ -28,12 +28,13 @@ export interface Platform {
   readonly baseUrl: string;
   readonly projectId: string;
   /** Posts a signed delivery; resolves with its delivery id once accepted. */
-  deliver(body: string, event?: string): Promise<string>;
+  deliver(body: string, event?: string, delivery?: string): Promise<string>;
   /** The flow_events of one delivery, in the order they happened. */
   timeline(correlationId: string): Promise<FlowEventRow[]>;
   /** Waits until the timeline contains every listed type. */
   waitFor(correlationId: string, types: readonly string[], timeoutMs?: number): Promise<FlowEventRow[]>;
-  restart(name: string, how: 'kill' | 'stop'): Promise<void>;
+  /** Stops (SIGTERM) or kills (SIGKILL) a service and starts it again, optionally with changed settings. */
+  restart(name: string, how: 'kill' | 'stop', env?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -73,9 +74,9 @@ export async function startPlatform(opts: { env?: Record<string, string>; kubeco
     ...opts.env,
   };
   const services = new Map<string, RunningService>();
-  const start = async (name: string): Promise<void> => {
+  const start = async (name: string, extra: Record<string, string> = {}): Promise<void> => {
     const kube = opts.kubeconfigs?.[name];
-    services.set(name, await startService(name, { ...env, ...(kube ? { KUBECONFIG: kube } : {}) }, { http: name === 'webhook-ingress' }));
+    services.set(name, await startService(name, { ...env, ...(kube ? { KUBECONFIG: kube } : {}), ...extra }, { http: name === 'webhook-ingress' }));
   };
   for (const name of PLATFORM_SERVICE_ORDER) await start(name);
   const baseUrl = `http://127.0.0.1:${services.get('webhook-ingress')?.httpPort ?? 0}`;
@@ -87,8 +88,7 @@ export async function startPlatform(opts: { env?: Record<string, string>; kubeco
     services,
     baseUrl,
     projectId,
-    async deliver(body, event = 'issues') {
-      const delivery = randomUUID();
+    async deliver(body, event = 'issues', delivery = randomUUID()) {
       const res = await postWebhook(baseUrl, { delivery, event, body, secret: SECRET });
       if (res.status !== 202) throw new Error(`delivery refused: ${res.status} ${JSON.stringify(res.body)}`);
       return delivery;
@@ -100,11 +100,11 @@ export async function startPlatform(opts: { env?: Record<string, string>; kubeco
         const have = new Set(rows.map((r) => r.event_type));
         return types.every((t) => have.has(t)) ? rows : undefined;
       }, timeoutMs),
-    async restart(name, how) {
+    async restart(name, how, extra) {
       const s = services.get(name);
       if (how === 'kill') await s?.kill();
       else await s?.stop();
-      await start(name);
+      await start(name, extra);
     },
     async stop() {
       await Promise.all([...services.values()].map((s) => s.stop()));
