@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AuthorizationV1Api, CoreV1Api, RbacAuthorizationV1Api, KubeConfig, type V1ResourceAttributes } from '@kubernetes/client-node';
 import { applyDeployBase, PLATFORM_NS, serviceAccountKubeconfig } from '../support/deploy.js';
+import { eventually } from '../support/github.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
 
 const kc = adminKubeConfig();
@@ -120,5 +121,15 @@ describe('least privilege on the real apiserver', () => {
       },
     });
     await assert.rejects(bindAdmin, (err: { code?: number }) => err.code === 403);
+  });
+
+  test('closing the issue deletes its kept run namespace (run.namespace.delete_by_system)', async () => {
+    assert.ok(runNs, 'needs the run of the first test');
+    const closing = await p.deliver(issuePayload({ action: 'closed', issueLabels: ['run:dev'] }));
+    const rows = await p.waitFor(closing, ['run.namespace.delete_by_system']);
+    const deleted = rows.find((r) => r.event_type === 'run.namespace.delete_by_system')?.payload as { namespace: string; trigger: string };
+    assert.equal(deleted.namespace, runNs);
+    assert.equal(deleted.trigger, 'issue_closed');
+    await eventually('the namespace deleted', async () => core.readNamespace({ name: runNs }).then(() => undefined, () => true), 60_000);
   });
 });
