@@ -6,6 +6,8 @@ import { createDb, migrateToLatest } from '@codex-k8s/db';
 import { PLATFORM_SERVICES, REPO_ROOT, postWebhook, stackEnv, startServiceProcess, startStack, stopStack, type ServiceProcess } from '@codex-k8s/stack';
 import { followFlowEvents } from './dev/follow.js';
 import { devWebhookSecret } from './dev/secret.js';
+import { ensurePlatformNamespace } from './dev/namespace.js';
+import { seedSampleProject } from './dev/seed.js';
 
 // `npm run dev [-- --once] [-- --no-replay] [-- --name <stack>] [-- --fixture <file>]`
 // Starts the local stack and all seven services, replays a signed sample webhook, and prints every flow event
@@ -44,11 +46,13 @@ say(`== starting the local stack "${opts.name}"`);
 const stack = await startStack({ name: opts.name, log: (l) => say(`   ${l}`) });
 const secret = devWebhookSecret(stack.dir);
 const passthrough = Object.fromEntries(
-  ['BUS_STREAM', 'BUS_SUBJECT_ROOT', 'LOG_LEVEL', 'OTEL_EXPORTER_OTLP_ENDPOINT'].flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])),
+  ['BUS_STREAM', 'BUS_SUBJECT_ROOT', 'LOG_LEVEL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'CODEXK8S_PLATFORM_NAMESPACE', 'CODEXK8S_WORKER_RUN_NAMESPACE_PREFIX'].flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])),
 );
 const env: Record<string, string> = { ...stackEnv(stack), ...passthrough, CODEXK8S_GITHUB_WEBHOOK_SECRET: secret.secret };
 const db = createDb(env.DATABASE_URL ?? '', { applicationName: 'codex-k8s-dev' });
 await migrateToLatest(db);
+await seedSampleProject(db);
+if (env.KUBECONFIG) await ensurePlatformNamespace(env.KUBECONFIG, env.CODEXK8S_PLATFORM_NAMESPACE ?? 'codex-k8s-system');
 
 let follower: Awaited<ReturnType<typeof followFlowEvents>> | undefined;
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void shutdown(130, db, follower?.stop));

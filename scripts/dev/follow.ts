@@ -12,9 +12,17 @@ export interface Follower {
   stop(): void;
 }
 
+/** Events after which a flow still has a step to come (a run ending with a namespace still has its cleanup). */
+export function flowInProgress(r: Pick<FlowEventRow, 'event_type' | 'payload'>): boolean {
+  if (['webhook.received', 'run.created', 'run.namespace.prepared', 'run.started'].includes(r.event_type)) return true;
+  const ns = (r.payload as { namespace?: unknown } | null)?.namespace;
+  return ['run.succeeded', 'run.failed', 'run.failed.job_not_found', 'run.failed.launch_error'].includes(r.event_type) && typeof ns === 'string';
+}
+
 /**
  * Prints every flow_events row written from now on as it lands (polling by row id). With `settleFor`, it
- * finishes once at least one row of `correlationId` is in and no new row of it arrived for `settleMs`.
+ * finishes once the flow of `correlationId` has reached a final event and nothing more arrived for `settleMs`
+ * (a flow that stops on an in-progress event is given 15 s more before it counts as settled).
  */
 export async function followFlowEvents(
   db: Db,
@@ -24,17 +32,21 @@ export async function followFlowEvents(
   let cursor = await lastFlowEventId(db);
   let stopped = false;
   let lastSeen = 0;
+  let inProgress = true;
   const started = Date.now();
   const tick = async (): Promise<'stop' | 'go'> => {
     const rows = await listFlowEventsAfter(db, cursor).catch(() => []);
     for (const r of rows) {
       print(formatFlowEvent(r));
       cursor = r.id;
-      if (r.correlation_id === opts.settleFor?.correlationId) lastSeen = Date.now();
+      if (r.correlation_id === opts.settleFor?.correlationId) {
+        lastSeen = Date.now();
+        inProgress = flowInProgress(r);
+      }
     }
     const s = opts.settleFor;
     if (!s) return 'go';
-    if (lastSeen && Date.now() - lastSeen > s.settleMs) return 'stop';
+    if (lastSeen && Date.now() - lastSeen > (inProgress ? Math.max(s.settleMs, 15_000) : s.settleMs)) return 'stop';
     if (Date.now() - started > s.timeoutMs) throw new Error(`no settled flow for ${s.correlationId} after ${s.timeoutMs} ms`);
     return 'go';
   };

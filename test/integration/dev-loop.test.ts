@@ -31,6 +31,10 @@ test('npm run dev -- --once drives the signed sample webhook into flow_events an
   const delivery = /as delivery ([0-9a-f-]{36}): HTTP 202/.exec(out)?.[1];
   assert.ok(delivery, `the sample was accepted:\n${out}`);
   assert.match(out, new RegExp(`webhook\\.received\\s+webhook-ingress\\s+delivery/${delivery}`));
+  // The sample is a run:dev label on a bound repository: the whole run is printed, cleanup included.
+  for (const [type, by] of [['run.created', 'planner'], ['run.namespace.prepared', 'namespace-provisioner'], ['run.started', 'agent-launcher'], ['run.succeeded', 'agent-launcher'], ['run.namespace.cleaned', 'namespace-provisioner']]) {
+    assert.match(out, new RegExp(`${type.replace(/\./g, '\\.')}\\s+${by}\\s+run/[0-9a-f-]{36}\\s+\\[${delivery}\\]`), `${type} printed`);
+  }
   for (const svc of ['audit-writer', 'planner', 'namespace-provisioner', 'deployer', 'tls-watcher', 'agent-launcher', 'webhook-ingress']) {
     assert.match(out, new RegExp(`^   ${svc}\\s+health :\\d+`, 'm'), `${svc} started`);
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { addMember, bindRepository, listFlowEvents, upsertProject, type Db, type FlowEventRow } from '@codex-k8s/db';
-import { deterministicId } from '@codex-k8s/contracts';
+import { listFlowEvents, type FlowEventRow } from '@codex-k8s/db';
+import { seedSampleProject } from '../../scripts/dev/seed.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { freshDatabase, type TestDatabase } from './database.js';
 import { requireEnv, uniqueBus, uniqueSuffix } from './env.js';
@@ -40,14 +40,6 @@ export interface Platform {
 
 export const PLATFORM_SERVICE_ORDER = ['audit-writer', 'planner', 'namespace-provisioner', 'agent-launcher', 'webhook-ingress'] as const;
 
-/** Seeds the fixture's repository (acme/shop, id 987654321) bound to project `shop`, with alice as admin. */
-export async function seedBinding(db: Db): Promise<string> {
-  const project = await upsertProject(db, { id: deterministicId('project', 'shop'), slug: 'shop', name: 'Shop' });
-  await bindRepository(db, { projectId: project.id, externalId: 987654321, owner: 'acme', name: 'shop', cloneUrl: 'https://github.com/acme/shop.git' });
-  await addMember(db, { projectId: project.id, login: 'alice', role: 'admin' });
-  return project.id;
-}
-
 export function adminKubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(requireEnv('KUBECONFIG'));
@@ -60,7 +52,7 @@ export function adminKubeConfig(): KubeConfig {
  */
 export async function startPlatform(opts: { env?: Record<string, string>; kubeconfigs?: Record<string, string> } = {}): Promise<Platform> {
   const tdb = await freshDatabase();
-  const projectId = await seedBinding(tdb.db);
+  const projectId = await seedSampleProject(tdb.db);
   const env: Record<string, string> = {
     ...uniqueBus(),
     NATS_URL: requireEnv('NATS_URL'),

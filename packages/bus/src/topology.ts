@@ -66,7 +66,15 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
   }
 }
 
-/** Creates the durable consumer, or updates the settings that may change in place. */
+/** The subjects a consumer filters on, whichever of the two config fields holds them. */
+function filtersOf(c: Partial<ConsumerConfig>): string[] {
+  return c.filter_subjects?.length ? [...c.filter_subjects] : c.filter_subject ? [c.filter_subject] : [];
+}
+
+/**
+ * Creates the durable consumer, or updates the settings that may change in place. Filters are always written as
+ * `filter_subjects` (and `filter_subject` cleared), so a consumer created with one filter can grow to several.
+ */
 export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec: ConsumerSpec): Promise<void> {
   const cfg: Partial<ConsumerConfig> = {
     durable_name: spec.durable,
@@ -75,27 +83,24 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec
     ack_wait: nanos(spec.ackWaitMs),
     max_deliver: spec.maxDeliver,
     max_ack_pending: spec.maxAckPending,
-    ...(spec.filterSubjects.length === 1
-      ? { filter_subject: spec.filterSubjects[0] }
-      : { filter_subjects: [...spec.filterSubjects] }),
+    filter_subjects: [...spec.filterSubjects],
   };
+  let current: Partial<ConsumerConfig>;
   try {
-    const info = await jsm.consumers.info(stream, spec.durable);
-    const c = info.config;
-    const same =
-      c.ack_wait === cfg.ack_wait &&
-      c.max_deliver === cfg.max_deliver &&
-      c.max_ack_pending === cfg.max_ack_pending &&
-      (c.filter_subject ?? '') === (cfg.filter_subject ?? '') &&
-      (c.filter_subjects ?? []).join() === (cfg.filter_subjects ?? []).join();
-    if (!same) {
-      const { durable_name: _d, deliver_policy: _p, ack_policy: _a, ...mutable } = cfg;
-      await jsm.consumers.update(stream, spec.durable, mutable);
-    }
+    current = (await jsm.consumers.info(stream, spec.durable)).config;
   } catch (err) {
     if (!isNotFound(err)) throw err;
     await jsm.consumers.add(stream, cfg);
+    return;
   }
+  const same =
+    current.ack_wait === cfg.ack_wait &&
+    current.max_deliver === cfg.max_deliver &&
+    current.max_ack_pending === cfg.max_ack_pending &&
+    filtersOf(current).sort().join() === [...spec.filterSubjects].sort().join();
+  if (same) return;
+  const { durable_name: _d, deliver_policy: _p, ack_policy: _a, ...mutable } = cfg;
+  await jsm.consumers.update(stream, spec.durable, { ...mutable, filter_subject: undefined } as Partial<ConsumerConfig>);
 }
 
 function isNotFound(err: unknown): boolean {

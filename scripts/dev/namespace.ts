@@ -1,0 +1,13 @@
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+
+/** The platform namespace (code-only Jobs run there); created on the local stack when missing. */
+export async function ensurePlatformNamespace(kubeconfig: string, name: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  try {
+    await core.readNamespace({ name });
+  } catch {
+    await core.createNamespace({ body: { metadata: { name, labels: { 'app.kubernetes.io/part-of': 'codex-k8s' } } } });
+  }
+}
