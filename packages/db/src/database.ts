@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { migrateToLatest } from './migrate.js';
 import type { FlowEventsTable } from './tables/flow-events.table.js';
 import type { AgentRunsTable, ProjectMembersTable, ProjectsTable, RepositoriesTable, SlotsTable, UsersTable } from './tables/platform.table.js';
 import type { WebhookDeliveriesTable } from './tables/webhook-deliveries.table.js';
@@ -58,4 +59,15 @@ export async function waitForDb(db: Db, opts: { timeoutMs?: number; onWait?: () 
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/**
+ * A service's database at start: a pool named after the service, waiting (with a note every ~5 s) while
+ * Postgres is not up yet, then migrated to the latest schema (the Migrator's lock makes that safe to race).
+ */
+export async function openServiceDb(service: string, url: string, maxConnections: number): Promise<Db> {
+  const db = createDb(url, { applicationName: service, max: maxConnections });
+  await waitForDb(db, { onWait: () => console.error(`${service}: waiting for Postgres`) });
+  await migrateToLatest(db);
+  return db;
 }

@@ -1,4 +1,4 @@
-export { createDb, pingDb, waitForDb } from './database.js';
+export { createDb, openServiceDb, pingDb, waitForDb } from './database.js';
 export type { Database, Db } from './database.js';
 export { MigrationError, migrateToLatest } from './migrate.js';
 export type { FlowEventRow, NewFlowEventRow } from './tables/flow-events.table.js';

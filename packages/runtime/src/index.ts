@@ -8,3 +8,5 @@ export { startHealth } from './health.js';
 export type { HealthServer } from './health.js';
 export { extractTraceContext, initTelemetry, injectTraceContext } from './telemetry.js';
 export type { Telemetry } from './telemetry.js';
+export { startPeriodic } from './periodic.js';
+export type { Periodic } from './periodic.js';

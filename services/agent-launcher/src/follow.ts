@@ -1,7 +1,7 @@
 import { RunFailedV1, RunJobNotFoundV1, RunSucceededV1, deterministicId, type EventDefinition } from '@codex-k8s/contracts';
 import { finishRun, getRun, listRunsByStatus, type AgentRunRow } from '@codex-k8s/db';
 import { isNotFound, judgeJob, type JobVerdict } from '@codex-k8s/kube';
-import { errorMessage } from '@codex-k8s/runtime';
+import { errorMessage, startPeriodic } from '@codex-k8s/runtime';
 import { Watch, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import type { LauncherDeps } from './deps.js';
 
@@ -81,7 +81,6 @@ export async function resyncOnce(deps: LauncherDeps): Promise<number> {
 export function startFollower(deps: LauncherDeps, kc: KubeConfig, intervalMs: number): { close(): Promise<void> } {
   let stopped = false;
   const aborts: AbortController[] = [];
-  let current: Promise<unknown> = Promise.resolve();
   const byRunLabel = async (runLabel: string | undefined): Promise<void> => {
     if (!runLabel || !/^[0-9a-f-]{36}$/.test(runLabel)) return;
     const run = await getRun(deps.db, runLabel);
@@ -104,18 +103,12 @@ export function startFollower(deps: LauncherDeps, kc: KubeConfig, intervalMs: nu
   };
   watch('/apis/batch/v1/jobs', 'app.kubernetes.io/name=codex-k8s-run');
   watch('/api/v1/pods', 'app.kubernetes.io/name=codex-k8s-run');
-  const tick = (): void => {
-    if (stopped) return;
-    current = resyncOnce(deps).catch((err: unknown) => deps.log.warn({ err: errorMessage(err) }, 'resync failed'));
-  };
-  tick();
-  const timer = setInterval(tick, intervalMs);
+  const resync = startPeriodic(intervalMs, () => resyncOnce(deps), (err) => deps.log.warn({ err: errorMessage(err) }, 'resync failed'));
   return {
     async close() {
       stopped = true;
-      clearInterval(timer);
       for (const a of aborts) a.abort();
-      await current;
+      await resync.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { RunCreatedV1, RunNamespacePreparedV1 } from '@codex-k8s/contracts';
 import { consumeEvents, on, runService } from '@codex-k8s/bus';
-import { createDb, migrateToLatest, pingDb, waitForDb } from '@codex-k8s/db';
+import { openServiceDb, pingDb } from '@codex-k8s/db';
 import { labelKeys, loadKubeConfig } from '@codex-k8s/kube';
 import { readConfigOrExit } from '@codex-k8s/runtime';
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
@@ -11,9 +11,7 @@ import { launchRun } from './launch.js';
 
 const config = readConfigOrExit(NAME, readConfig);
 const kc = loadKubeConfig(config.KUBECONFIG);
-const db = createDb(config.DATABASE_URL, { applicationName: NAME, max: config.BUS_CONCURRENCY + 2 });
-await waitForDb(db, { onWait: () => console.error(`${NAME}: waiting for Postgres`) });
-await migrateToLatest(db);
+const db = await openServiceDb(NAME, config.DATABASE_URL, config.BUS_CONCURRENCY + 2);
 
 let follower: { close(): Promise<void> } | undefined;
 await runService({

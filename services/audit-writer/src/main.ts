@@ -1,15 +1,13 @@
 import { allSubjects } from '@codex-k8s/contracts';
 import { decodeEnvelope, runConsumer, runDeadLetterCapture, runService } from '@codex-k8s/bus';
-import { createDb, migrateToLatest, pingDb, waitForDb } from '@codex-k8s/db';
+import { openServiceDb, pingDb } from '@codex-k8s/db';
 import { readConfigOrExit } from '@codex-k8s/runtime';
 import { readConfig } from './config.js';
 import { recordEvent } from './record.js';
 
 const NAME = 'audit-writer';
 const config = readConfigOrExit(NAME, readConfig);
-const db = createDb(config.DATABASE_URL, { applicationName: NAME, max: config.BUS_CONCURRENCY + 2 });
-await waitForDb(db, { onWait: () => console.error(`${NAME}: waiting for Postgres`) });
-await migrateToLatest(db);
+const db = await openServiceDb(NAME, config.DATABASE_URL, config.BUS_CONCURRENCY + 2);
 await runService({
   name: NAME,
   config,

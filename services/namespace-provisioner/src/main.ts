@@ -8,7 +8,7 @@ import {
   type Envelope,
 } from '@codex-k8s/contracts';
 import { consumeEvents, on, runService, type MessageMeta } from '@codex-k8s/bus';
-import { createDb, getRun, migrateToLatest, pingDb, waitForDb } from '@codex-k8s/db';
+import { getRun, openServiceDb, pingDb } from '@codex-k8s/db';
 import { labelKeys, loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
 import { readConfigOrExit } from '@codex-k8s/runtime';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -20,9 +20,7 @@ import { startSweeper } from './sweeper.js';
 
 const config = readConfigOrExit(NAME, readConfig);
 const kc = loadKubeConfig(config.KUBECONFIG);
-const db = createDb(config.DATABASE_URL, { applicationName: NAME, max: config.BUS_CONCURRENCY + 2 });
-await waitForDb(db, { onWait: () => console.error(`${NAME}: waiting for Postgres`) });
-await migrateToLatest(db);
+const db = await openServiceDb(NAME, config.DATABASE_URL, config.BUS_CONCURRENCY + 2);
 
 const onRunEnded = (deps: ProvisionerDeps) => async (e: Envelope<RunRef>, meta: MessageMeta) =>
   cleanupRunNamespace(deps, e.data, { trigger: 'run_finished', correlationId: e.correlationid, causationId: e.id, attempt: meta.deliveryCount });

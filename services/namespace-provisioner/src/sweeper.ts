@@ -1,6 +1,6 @@
 import { getRun } from '@codex-k8s/db';
 import { MANAGED_BY, NAMESPACE_PURPOSE_RUN } from '@codex-k8s/kube';
-import { errorMessage } from '@codex-k8s/runtime';
+import { errorMessage, startPeriodic, type Periodic } from '@codex-k8s/runtime';
 import { cleanupRunNamespace } from './cleanup.js';
 import type { ProvisionerDeps } from './deps.js';
 
@@ -33,22 +33,13 @@ export async function sweepOnce(deps: ProvisionerDeps): Promise<number> {
 }
 
 /** Runs `sweepOnce` every `intervalMs` (first sweep right away); `close()` stops it after the current sweep. */
-export function startSweeper(deps: ProvisionerDeps, intervalMs: number): { close(): Promise<void> } {
-  let stopped = false;
-  let current: Promise<unknown> = Promise.resolve();
-  const tick = (): void => {
-    if (stopped) return;
-    current = sweepOnce(deps)
-      .then((n) => n > 0 && deps.log.info({ cleaned: n }, 'sweeper cleaned up namespaces'))
-      .catch((err: unknown) => deps.log.warn({ err: errorMessage(err) }, 'sweep failed; next one will retry'));
-  };
-  tick();
-  const timer = setInterval(tick, intervalMs);
-  return {
-    async close() {
-      stopped = true;
-      clearInterval(timer);
-      await current;
+export function startSweeper(deps: ProvisionerDeps, intervalMs: number): Periodic {
+  return startPeriodic(
+    intervalMs,
+    async () => {
+      const n = await sweepOnce(deps);
+      if (n > 0) deps.log.info({ cleaned: n }, 'sweeper cleaned up namespaces');
     },
-  };
+    (err) => deps.log.warn({ err: errorMessage(err) }, 'sweep failed; next one will retry'),
+  );
 }

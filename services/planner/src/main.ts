@@ -1,6 +1,6 @@
 import { WebhookReceivedV1 } from '@codex-k8s/contracts';
 import { consumeEvent, runService } from '@codex-k8s/bus';
-import { createDb, migrateToLatest, pingDb, waitForDb } from '@codex-k8s/db';
+import { openServiceDb, pingDb } from '@codex-k8s/db';
 import { readConfigOrExit } from '@codex-k8s/runtime';
 import { readConfig } from './config.js';
 import { buildLabelCatalog } from './labels.js';
@@ -9,9 +9,7 @@ import { handleWebhookReceived } from './plan.js';
 const NAME = 'planner';
 const config = readConfigOrExit(NAME, readConfig);
 const catalog = buildLabelCatalog(process.env);
-const db = createDb(config.DATABASE_URL, { applicationName: NAME, max: config.BUS_CONCURRENCY + 2 });
-await waitForDb(db, { onWait: () => console.error(`${NAME}: waiting for Postgres`) });
-await migrateToLatest(db);
+const db = await openServiceDb(NAME, config.DATABASE_URL, config.BUS_CONCURRENCY + 2);
 await runService({
   name: NAME,
   config,

@@ -1,5 +1,5 @@
 import { connectBus } from '@codex-k8s/bus';
-import { createDb, migrateToLatest, pingDb, waitForDb } from '@codex-k8s/db';
+import { openServiceDb, pingDb } from '@codex-k8s/db';
 import { createLogger, initTelemetry, onShutdown, readConfigOrExit } from '@codex-k8s/runtime';
 import { buildApp } from './app.js';
 import { readConfig } from './config.js';
@@ -8,9 +8,7 @@ const NAME = 'webhook-ingress';
 const config = readConfigOrExit(NAME, readConfig);
 const telemetry = initTelemetry({ serviceName: NAME });
 const log = createLogger({ name: NAME, level: config.LOG_LEVEL });
-const db = createDb(config.DATABASE_URL, { applicationName: NAME });
-await waitForDb(db, { onWait: () => console.error(`${NAME}: waiting for Postgres`) });
-await migrateToLatest(db);
+const db = await openServiceDb(NAME, config.DATABASE_URL, 10);
 const bus = await connectBus({ url: config.NATS_URL, name: NAME, stream: config.BUS_STREAM, subjectRoot: config.BUS_SUBJECT_ROOT, log });
 const app = buildApp({
   db,
