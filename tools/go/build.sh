@@ -104,7 +104,7 @@ build_cert-manager() {
 }
 
 components=("$@")
-[[ ${#components[@]} -gt 0 ]] || components=(nats etcd kwok k8s)
+[[ ${#components[@]} -gt 0 ]] || components=(nats etcd kwok k8s cert-manager)
 for comp in "${components[@]}"; do
   build_one "$comp"
 done

@@ -17,9 +17,9 @@ export interface KubeHandle {
 
 type KubeBins = Pick<Binaries, 'etcd' | 'kubeApiserver' | 'kubeControllerManager' | 'kubeScheduler' | 'kwok' | 'kwokStages'>;
 
-/** Writes the SA signing key, admin token and kwok stage config once per stack. */
 const PROJECT_STAGES = fileURLToPath(new URL('../stages/', import.meta.url));
 
+/** Writes the SA signing key, admin token and kwok stage config once per stack. */
 function preparePki(dir: string, stagesDir: string): { token: string } {
   mkdirSync(join(dir, 'pki'), { recursive: true });
   const keyFile = join(dir, 'sa.key');

@@ -26,13 +26,16 @@ export interface Binaries {
   readonly kubectl: string;
   readonly kwok: string;
   readonly kwokStages: string;
+  /** The project-built cert-manager controller (tools/go/cert-manager) and the directory with its CRDs. */
+  readonly certManager: string;
+  readonly certManagerCrds: string;
 }
 
-export type Component = 'nats' | 'etcd' | 'kwok' | 'k8s';
+export type Component = 'nats' | 'etcd' | 'kwok' | 'k8s' | 'cert-manager';
 
 /**
- * Resolves the server binaries: prebuilt ones named by env vars win (KUBEBUILDER_ASSETS for etcd and the
- * kube binaries and kwok, NATS_SERVER_BIN), else the project's Go build cache, building what is missing
+ * Resolves the server binaries: prebuilt ones named by env vars win (KUBEBUILDER_ASSETS for etcd, the kube
+ * binaries, kwok and cert-manager-controller with its CRD files, NATS_SERVER_BIN), else the project's Go build cache, building what is missing
  * (tools/go/build.sh skips anything whose cache stamp matches).
  * @throws Error with install instructions when neither prebuilt binaries nor Go are available.
  */
@@ -43,6 +46,7 @@ export function resolveBinaries(components: readonly Component[]): Partial<Binar
     if (c === 'nats') return !process.env.NATS_SERVER_BIN;
     if (c === 'etcd') return !fromAssets('etcd');
     if (c === 'kwok') return !fromAssets('kwok');
+    if (c === 'cert-manager') return !fromAssets('cert-manager-controller');
     return !fromAssets('kube-apiserver');
   });
   const dirs = need.length ? buildComponents(need) : {};
@@ -54,6 +58,10 @@ export function resolveBinaries(components: readonly Component[]): Partial<Binar
   if (components.includes('kwok')) {
     out.kwok = pick('kwok', 'kwok');
     out.kwokStages = fromAssets('stages') ?? join(dirs.kwok ?? '', 'stages');
+  }
+  if (components.includes('cert-manager')) {
+    out.certManager = pick('cert-manager', 'cert-manager-controller');
+    out.certManagerCrds = fromAssets('cert-manager-controller') ? (assets as string) : (dirs['cert-manager'] ?? '');
   }
   if (components.includes('k8s')) {
     out.kubeApiserver = pick('k8s', 'kube-apiserver');

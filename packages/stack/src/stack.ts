@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LOCAL_CLUSTER_ISSUER, startCertManager } from './cert-manager.js';
 import { startKube, type KubeHandle } from './kube.js';
 import { startNats, type NatsHandle } from './nats.js';
 import { resolveBinaries, stackDir, type Binaries, type Component } from './paths.js';
@@ -15,6 +16,8 @@ export interface StackState {
   readonly postgres?: PostgresHandle;
   readonly nats?: NatsHandle;
   readonly kube?: KubeHandle;
+  /** The cert-manager controller started on our kube, with the bootstrap ClusterIssuer. */
+  readonly certManager?: { readonly pid: number; readonly clusterIssuer: string };
   /** Given from outside (DATABASE_URL, NATS_URL, KUBECONFIG): used, never started or stopped here. */
   readonly external: { databaseUrl?: string; natsUrl?: string; kubeconfig?: string };
 }
@@ -61,7 +64,7 @@ export async function startStack(opts: StackOptions): Promise<StackState> {
   };
   const components: Component[] = [];
   if (want.has('nats') && !external.natsUrl) components.push('nats');
-  if (want.has('kube') && !external.kubeconfig) components.push('etcd', 'kwok', 'k8s');
+  if (want.has('kube') && !external.kubeconfig) components.push('etcd', 'kwok', 'k8s', 'cert-manager');
   const bins = resolveBinaries(components) as Binaries;
   const state: { -readonly [K in keyof StackState]: StackState[K] } = { name: opts.name, dir, startedAt: new Date().toISOString(), startMs: 0, external };
   try {
@@ -81,6 +84,10 @@ export async function startStack(opts: StackOptions): Promise<StackState> {
     if (components.includes('k8s')) {
       state.kube = await startKube({ bins, stateDir: dir });
       log(`kubernetes https://127.0.0.1:${state.kube.apiserverPort} kubeconfig ${state.kube.kubeconfig}`);
+      writeState(state);
+      const pid = await startCertManager({ bin: bins.certManager, crdDir: bins.certManagerCrds, kubeconfig: state.kube.kubeconfig, logFile: join(dir, 'kube', 'cert-manager.log') });
+      state.certManager = { pid, clusterIssuer: LOCAL_CLUSTER_ISSUER };
+      log(`cert-manager controller (pid ${pid}), ClusterIssuer ${LOCAL_CLUSTER_ISSUER} ready`);
     }
     state.startMs = Date.now() - t0;
     writeState(state);
@@ -95,6 +102,7 @@ export async function startStack(opts: StackOptions): Promise<StackState> {
 /** Stops every process of a stack (reverse start order) and forgets its state; data dirs are kept unless `purge`. */
 export async function stopStack(name: string, opts: { purge?: boolean } = {}): Promise<void> {
   const s = readState(name);
+  if (s?.certManager) await stopProcess(s.certManager.pid);
   if (s?.kube) {
     const p = s.kube.pids;
     await Promise.all([stopProcess(p.kwok), stopProcess(p.scheduler), stopProcess(p.controllerManager)]);
@@ -117,6 +125,7 @@ export function stackStatus(s: StackState): Record<string, boolean> {
   if (s.postgres) st.postgres = isAlive(s.postgres.pid);
   if (s.nats) st.nats = isAlive(s.nats.pid);
   if (s.kube) for (const [k, pid] of Object.entries(s.kube.pids)) st[k] = isAlive(pid);
+  if (s.certManager) st.certManager = isAlive(s.certManager.pid);
   return st;
 }
 
