@@ -1,3 +1,3 @@
-export { renderYamlTemplate, TemplateError } from './render.js';
+export { renderTemplate, renderTextTemplate, renderYamlTemplate, TemplateError } from './render.js';
 export type { RenderOptions } from './render.js';
 export { yamlScalar } from './scalar.js';

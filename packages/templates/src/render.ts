@@ -11,6 +11,12 @@ export interface RenderOptions {
   readonly source: string;
   /** Variables `envOr` reads after `Vars` (never the platform's own process environment). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * `yaml` (default): each value is written as a safe YAML scalar, for templates that are YAML documents.
+   * `text`: values are written as plain text, for rendering inside one already-parsed string value, where
+   * the result can only ever be that string.
+   */
+  readonly mode?: 'yaml' | 'text';
 }
 
 const isBlank = (v: unknown): boolean =>
@@ -85,12 +91,12 @@ function guard(node: Node, source: string): void {
 }
 
 /**
- * Renders a YAML template with Handlebars over `context` (strict: a missing field is an error). Every
+ * Renders a template with Handlebars over `context` (strict: a missing field is an error). Every
  * interpolated value is emitted as a safe YAML scalar (`yamlScalar`), so untrusted text cannot add keys,
  * documents or comments. The output still has to be parsed and checked by the caller.
  * @throws TemplateError naming the source and the reason.
  */
-export function renderYamlTemplate(template: string, context: Record<string, unknown>, opts: RenderOptions): string {
+export function renderTemplate(template: string, context: Record<string, unknown>, opts: RenderOptions): string {
   const hb = Handlebars.create();
   let ast: hbs.AST.Program;
   try {
@@ -103,11 +109,21 @@ export function renderYamlTemplate(template: string, context: Record<string, unk
   hb.registerHelper(helpers(opts.env ?? {}, vars));
   hb.registerHelper('__yaml', (value: unknown, options: Handlebars.HelperOptions & { loc?: { start: { line: number } } }) => {
     if (value === undefined) throw new TemplateError(`line ${options.loc?.start.line ?? '?'}: a value is missing (unknown field, or a helper gave nothing)`);
-    return yamlScalar(value);
+    return opts.mode === 'text' ? (typeof value === 'string' ? value : typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value)) : yamlScalar(value);
   });
   try {
     return hb.compile(ast, { noEscape: true, strict: true, knownHelpersOnly: false })(context);
   } catch (err) {
     throw new TemplateError(`${opts.source}: ${(err as Error).message.split('\n')[0] ?? 'render failed'}`, { cause: err });
   }
+}
+
+/** `renderTemplate` in YAML mode: the template is a YAML document (a Kubernetes manifest). */
+export function renderYamlTemplate(template: string, context: Record<string, unknown>, opts: Omit<RenderOptions, 'mode'>): string {
+  return renderTemplate(template, context, { ...opts, mode: 'yaml' });
+}
+
+/** `renderTemplate` in text mode: the template is one string value (a field of services.yaml). */
+export function renderTextTemplate(template: string, context: Record<string, unknown>, opts: Omit<RenderOptions, 'mode'>): string {
+  return renderTemplate(template, context, { ...opts, mode: 'text' });
 }

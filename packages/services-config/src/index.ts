@@ -1,0 +1,10 @@
+export { ServicesConfigError } from './errors.js';
+export { checkHost, parseWhen, resolveEnvironment } from './environment.js';
+export { deepMerge, loadWithImports } from './merge.js';
+export { loadServicesYaml } from './load.js';
+export type { LoadOptions, ResolvedStack } from './load.js';
+export { orderInfrastructure, orderServices, planDeploy } from './plan.js';
+export type { PlannedUnit } from './plan.js';
+export { ServicesYaml } from './schema.js';
+export { directorySource, memorySource, repoPath } from './source.js';
+export type { ConfigSource } from './source.js';
