@@ -1,5 +1,5 @@
 import { renderTextTemplate, TemplateError } from '@codex-k8s/templates';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { checkHost, parseWhen, resolveEnvironment } from './environment.js';
 import { ServicesConfigError } from './errors.js';
 import { loadWithImports } from './merge.js';
