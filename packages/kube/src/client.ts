@@ -23,6 +23,15 @@ export class ObjectApplier extends KubernetesObjectApi {
     return client;
   }
 
+  /**
+   * Whether a kind is namespaced, from API discovery (cached per group version).
+   * @returns undefined when the apiserver does not serve that kind.
+   */
+  async isNamespaced(apiVersion: string, kind: string): Promise<boolean | undefined> {
+    const r = await this.resource(apiVersion, kind).catch(() => undefined);
+    return r ? r.namespaced : undefined;
+  }
+
   /** Server-side apply (`application/apply-patch+yaml`, JSON is YAML) with force, as `fieldManager`. */
   async apply<T extends KubernetesObject>(obj: T, fieldManager: string): Promise<T> {
     const path = await this.specUriPath(obj, 'patch');

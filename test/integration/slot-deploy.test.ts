@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ObjectApplier } from '@codex-k8s/kube';
+import { directorySource, loadServicesYaml, type ResolvedStack } from '@codex-k8s/services-config';
+import { REPO_ROOT } from '@codex-k8s/stack';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api, RbacAuthorizationV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import { ClusterScopedError } from '../../services/deployer/src/apply.js';
+import { deployStack, type UnitProgress } from '../../services/deployer/src/deploy.js';
+import { slotVars } from '../../services/deployer/src/vars.js';
+import { uniqueSuffix } from '../support/env.js';
+import { eventually } from '../support/github.js';
+import { adminKubeConfig } from '../support/platform.js';
+
+const kc = adminKubeConfig();
+const core = kc.makeApiClient(CoreV1Api);
+const net = kc.makeApiClient(NetworkingV1Api);
+const custom = kc.makeApiClient(CustomObjectsApi);
+const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+const applier = ObjectApplier.forConfig(kc);
+const deps = { applier, fieldManager: 'deployer', timeoutMs: 60_000, pollMs: 250 };
+
+// The deployer's core against the real control plane with cert-manager: a copy of the sample project per test
+// run, slot numbers unique per run so parallel runs never share a namespace.
+describe('slot deploy of the sample project', () => {
+  const slot = 100 + Math.floor(Math.random() * 800);
+  let repo: string;
+  let stack: ResolvedStack;
+  const created: string[] = [];
+
+  before(async () => {
+    repo = mkdtempSync(join(tmpdir(), 'codex-k8s-repo-'));
+    cpSync(join(REPO_ROOT, 'test/fixtures/sample-project'), repo, { recursive: true });
+    stack = await loadServicesYaml(directorySource(repo), { file: 'services.yaml', env: 'ai', slot });
+    await core.createNamespace({ body: { metadata: { name: stack.namespace } } });
+    created.push(stack.namespace);
+  });
+  after(async () => {
+    for (const ns of created) await core.deleteNamespace({ name: ns }).catch(() => undefined);
+  });
+
+  const vars = (s: ResolvedStack, extra: Record<string, string> = {}) => slotVars(s, { clusterIssuer: 'codex-k8s-local-ca', extra });
+
+  test('everything deploys in order, each unit ready before the next; host, TLS and URL agree; certificate issued', async () => {
+    const progress: UnitProgress[] = [];
+    const res = await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack), log: () => undefined, onUnitReady: async (p) => void progress.push(p) });
+    assert.equal(stack.namespace, `shop-dev-${slot}`);
+    assert.deepEqual(progress.map((p) => `${p.unit.group}/${p.unit.name}`), ['infrastructure/config', 'infrastructure/postgres', 'migrations/migrate', 'internal/api', 'edge/gateway', 'frontend/web']);
+    for (let i = 1; i < progress.length; i++) {
+      assert.ok((progress[i]?.startedAt.getTime() ?? 0) >= (progress[i - 1]?.readyAt.getTime() ?? Infinity), `${progress[i]?.unit.name} started after ${progress[i - 1]?.unit.name} was ready`);
+    }
+    assert.equal(res.unchanged, false);
+
+    const host = `shop-${slot}.ai.example.test`;
+    assert.equal(stack.host, host);
+    const ing = await net.readNamespacedIngress({ name: 'gateway', namespace: stack.namespace });
+    assert.equal(ing.spec?.rules?.[0]?.host, host);
+    assert.deepEqual(ing.spec?.tls?.[0]?.hosts, [host]);
+    const cm = await core.readNamespacedConfigMap({ name: 'shop-config', namespace: stack.namespace });
+    assert.equal(cm.data?.publicBaseUrl, `https://${host}`);
+    const web = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'web', namespace: stack.namespace });
+    assert.ok(web.spec?.template.spec?.containers[0]?.args?.includes(`--redirect-url=https://${host}/oauth2/callback`));
+
+    // cert-manager's ingress-shim made the Certificate from the Ingress annotation; the CA issuer signed it.
+    const cert = await eventually('Certificate Ready=True', async () => {
+      const c = (await custom.getNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', namespace: stack.namespace, plural: 'certificates', name: 'codex-k8s-ai-tls' })) as { status?: { conditions?: { type: string; status: string }[] } };
+      return c.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? c : undefined;
+    }, 60_000);
+    assert.ok(cert);
+    const secret = await core.readNamespacedSecret({ name: 'codex-k8s-ai-tls', namespace: stack.namespace });
+    const x509 = new X509Certificate(Buffer.from(secret.data?.['tls.crt'] ?? '', 'base64'));
+    assert.equal(x509.checkHost(host), host, 'the certificate is valid for the slot host');
+  });
+
+  test('a second reconcile with the same desired state changes no object', async () => {
+    const before = await resourceVersions(stack.namespace);
+    const first = await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack), log: () => undefined });
+    const again = await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack), previousFingerprint: first.fingerprint, log: () => undefined });
+    assert.equal(again.unchanged, true);
+    assert.equal(again.fingerprint, first.fingerprint);
+    // the first call re-applied identical objects (server-side apply no-ops) except the Job, which is replaced
+    const afterRv = await resourceVersions(stack.namespace);
+    for (const [k, rv] of Object.entries(before)) if (!k.startsWith('Job/') && !k.startsWith('Pod/')) assert.equal(afterRv[k], rv, `${k} unchanged`);
+    const third = await resourceVersions(stack.namespace);
+    assert.deepEqual(third, afterRv);
+  });
+
+  test('a value with YAML structure in it stays one string in one object', async () => {
+    const hostile = 'hi\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: pwned\n# : {{ Env }}';
+    await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack, { SHOP_GREETING: hostile }), log: () => undefined });
+    const cm = await core.readNamespacedConfigMap({ name: 'shop-config', namespace: stack.namespace });
+    assert.equal(cm.data?.greeting, hostile);
+    await assert.rejects(rbac.readClusterRole({ name: 'pwned' }), (e: { code?: number }) => e.code === 404);
+  });
+
+  test('a manifest with a ClusterIssuer or ClusterRole is refused before anything is applied', async () => {
+    const s2 = await loadServicesYaml(directorySource(repo), { file: 'services.yaml', env: 'ai', slot: slot + 1 });
+    await core.createNamespace({ body: { metadata: { name: s2.namespace } } });
+    created.push(s2.namespace);
+    const name = `evil-${uniqueSuffix()}`;
+    writeFileSync(join(repo, 'deploy/api.yaml'), `${readFile(repo, 'deploy/api.yaml')}---
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: ${name}
+spec:
+  selfSigned: {}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: ${name}
+rules: []
+`);
+    await assert.rejects(deployStack(deps, { src: directorySource(repo), stack: s2, vars: vars(s2), log: () => undefined }), (e: unknown) => {
+      assert.ok(e instanceof ClusterScopedError);
+      assert.match(e.message, new RegExp(`ClusterIssuer/${name} \\(deploy/api.yaml\\), ClusterRole/${name} \\(deploy/api.yaml\\)`));
+      return true;
+    });
+    await assert.rejects(rbac.readClusterRole({ name }), (e: { code?: number }) => e.code === 404);
+    await assert.rejects(custom.getClusterCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'clusterissuers', name }), (e: { code?: number }) => e.code === 404);
+    assert.equal((await core.listNamespacedConfigMap({ namespace: s2.namespace })).items.filter((c) => c.metadata?.name === 'shop-config').length, 0, 'nothing applied');
+  });
+});
+
+function readFile(root: string, p: string): string {
+  return readFileSync(join(root, p), 'utf8');
+}
+
+async function resourceVersions(namespace: string): Promise<Record<string, string>> {
+  const apps = kc.makeApiClient(AppsV1Api);
+  const out: Record<string, string> = {};
+  const put = (kind: string, items: KubernetesObject[]) => {
+    for (const i of items) out[`${kind}/${i.metadata?.name ?? ''}`] = i.metadata?.resourceVersion ?? '';
+  };
+  put('ConfigMap', (await core.listNamespacedConfigMap({ namespace })).items.filter((c) => c.metadata?.name !== 'kube-root-ca.crt'));
+  put('Service', (await core.listNamespacedService({ namespace })).items);
+  put('Deployment', (await apps.listNamespacedDeployment({ namespace })).items);
+  put('StatefulSet', (await apps.listNamespacedStatefulSet({ namespace })).items);
+  put('Ingress', (await net.listNamespacedIngress({ namespace })).items);
+  return out;
+}
