@@ -10,3 +10,7 @@ export type { MemberRole, RunOutcome } from './tables/platform.table.js';
 export { addMember, bindRepository, findBinding, findProjectBySlug, findSender, upsertProject } from './repositories/projects.repository.js';
 export { finishRun, getRun, insertRunOnce, listRunsByStatus, listRunsOfIssue, markRunStarted } from './repositories/runs.repository.js';
 export type { NewRun } from './repositories/runs.repository.js';
+export type { DeployLogLine, RuntimeDeployTaskRow } from './tables/platform.table.js';
+export { leaseSlot, releaseSlot, renewSlot } from './repositories/slots.repository.js';
+export { appendDeployLog, getDeployTask, lastFingerprint, setDeployTask, upsertDeployTask } from './repositories/deploy-tasks.repository.js';
+export type { DesiredDeploy } from './repositories/deploy-tasks.repository.js';

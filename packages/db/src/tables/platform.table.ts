@@ -45,6 +45,8 @@ export interface AgentRunsTable {
   namespace: string | null;
   job_name: string | null;
   job_namespace: string | null;
+  slot_no: number | null;
+  runtime_deploy: Generated<boolean>;
   /** The terminal event of the run: `{ event_type, reason, error }`; set once, together with the final status. */
   outcome: ColumnType<RunOutcome | null, string | null | undefined, string | null>;
 }
@@ -86,3 +88,32 @@ export type ProjectRow = Selectable<ProjectsTable>;
 export type RepositoryRow = Selectable<RepositoriesTable>;
 export type AgentRunRow = Selectable<AgentRunsTable>;
 export type SlotRow = Selectable<SlotsTable>;
+
+export interface DeployLogLine {
+  readonly stage: string;
+  readonly level: 'info' | 'error';
+  readonly message: string;
+  readonly created_at: string;
+}
+
+export interface RuntimeDeployTasksTable {
+  run_id: string;
+  namespace: string;
+  target_env: Generated<string>;
+  slot_no: number;
+  repository_full_name: string;
+  services_yaml_path: string;
+  build_ref: string;
+  commit_sha: string | null;
+  host: string | null;
+  fingerprint: string | null;
+  status: ColumnType<RunStatus, RunStatus | undefined, RunStatus>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  logs_json: ColumnType<DeployLogLine[], string | undefined, string>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+export type RuntimeDeployTaskRow = Selectable<RuntimeDeployTasksTable>;
