@@ -50,9 +50,10 @@ export function adminKubeConfig(): KubeConfig {
  * The run pipeline of real services (ingress, audit, planner, provisioner, launcher) on the shared stack with a
  * database and bus names of its own. `kubeconfigs` gives a service its own identity (default: admin).
  */
-export async function startPlatform(opts: { env?: Record<string, string>; kubeconfigs?: Record<string, string> } = {}): Promise<Platform> {
+export async function startPlatform(opts: { env?: Record<string, string>; kubeconfigs?: Record<string, string>; services?: readonly string[]; before?: (db: TestDatabase['db']) => Promise<void> } = {}): Promise<Platform> {
   const tdb = await freshDatabase();
   const projectId = await seedSampleProject(tdb.db);
+  await opts.before?.(tdb.db);
   const env: Record<string, string> = {
     ...uniqueBus(),
     NATS_URL: requireEnv('NATS_URL'),
@@ -70,7 +71,7 @@ export async function startPlatform(opts: { env?: Record<string, string>; kubeco
     const kube = opts.kubeconfigs?.[name];
     services.set(name, await startService(name, { ...env, ...(kube ? { KUBECONFIG: kube } : {}), ...extra }, { http: name === 'webhook-ingress' }));
   };
-  for (const name of PLATFORM_SERVICE_ORDER) await start(name);
+  for (const name of opts.services ?? PLATFORM_SERVICE_ORDER) await start(name);
   const baseUrl = `http://127.0.0.1:${services.get('webhook-ingress')?.httpPort ?? 0}`;
   const timeline = async (c: string): Promise<FlowEventRow[]> =>
     (await listFlowEvents(tdb.db, c)).sort((a, b) => new Date(a.occurred_at).getTime() - new Date(b.occurred_at).getTime() || Number(a.id) - Number(b.id));

@@ -43,5 +43,18 @@ export {
   RunSucceededV1,
   RuntimeMode,
 } from './events/run.js';
-export { SlotDeployedData, SlotDeployedV1 } from './events/slot.js';
+export {
+  SlotDeployedData,
+  SlotDeployedV1,
+  SlotLeasedData,
+  SlotLeasedV1,
+  SlotReadyData,
+  SlotReadyV1,
+  SlotReleasedData,
+  SlotReleasedV1,
+  SlotTlsFailedData,
+  SlotTlsFailedV1,
+  SlotUnitReadyData,
+  SlotUnitReadyV1,
+} from './events/slot.js';
 export { EVENT_CATALOG, findEvent } from './events/catalog.js';

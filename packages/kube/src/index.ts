@@ -1,7 +1,7 @@
 export { applyObject, loadKubeConfig, ObjectApplier } from './client.js';
 export { isAlreadyExists, isForbidden, isGone, isNotFound, isPermanentKubeError, kubeErrorMessage, statusOf } from './errors.js';
 export { agentJobName, runNamespaceName, shortId, toDnsLabel, toLabelValue } from './names.js';
-export { isManagedRunNamespace, labelKeys, MANAGED_BY, NAMESPACE_PURPOSE_RUN, namespaceLabels } from './labels.js';
+export { isManagedNamespace, isManagedRunNamespace, labelKeys, MANAGED_BY, NAMESPACE_PURPOSE_RUN, NAMESPACE_PURPOSE_SLOT, namespaceLabels } from './labels.js';
 export type { LabelKeys, RunIdentity } from './labels.js';
 export { buildBaseline, RUNNER_RULES } from './baseline.js';
 export type { BaselineSpec } from './baseline.js';

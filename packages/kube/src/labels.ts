@@ -3,6 +3,8 @@ import { toLabelValue } from './names.js';
 /** The value of `<domain>managed-by` on everything the platform creates (the reference's value). */
 export const MANAGED_BY = 'codex-k8s-worker';
 export const NAMESPACE_PURPOSE_RUN = 'run';
+/** A slot namespace: leased to one run at a time, its stack kept between runs. */
+export const NAMESPACE_PURPOSE_SLOT = 'slot';
 
 /** Label and annotation keys under the configured domain prefix (default `codex-k8s.dev/`). */
 export function labelKeys(domain: string) {
@@ -14,6 +16,7 @@ export function labelKeys(domain: string) {
     runId: k('run-id'),
     projectId: k('project-id'),
     issueNumber: k('issue-number'),
+    slotNo: k('slot-no'),
     correlationId: k('correlation-id'),
   } as const;
 }
@@ -27,11 +30,12 @@ export interface RunIdentity {
   readonly issueNumber: number | null;
 }
 
-/** Labels of a run namespace (reference 3.2). */
-export function namespaceLabels(keys: LabelKeys, run: RunIdentity): Record<string, string> {
+/** Labels of a run (or slot) namespace (reference 3.2). */
+export function namespaceLabels(keys: LabelKeys, run: RunIdentity, slot?: { slotNo: number }): Record<string, string> {
   return {
     [keys.managedBy]: MANAGED_BY,
-    [keys.namespacePurpose]: NAMESPACE_PURPOSE_RUN,
+    [keys.namespacePurpose]: slot ? NAMESPACE_PURPOSE_SLOT : NAMESPACE_PURPOSE_RUN,
+    ...(slot ? { [keys.slotNo]: String(slot.slotNo) } : {}),
     [keys.runtimeMode]: run.runtimeMode,
     [keys.runId]: toLabelValue(run.runId),
     [keys.projectId]: toLabelValue(run.projectId),
@@ -42,4 +46,10 @@ export function namespaceLabels(keys: LabelKeys, run: RunIdentity): Record<strin
 /** True when a namespace carries the labels that make it ours to delete (reference 3.4 delete guard). */
 export function isManagedRunNamespace(keys: LabelKeys, labels: Record<string, string> | undefined): boolean {
   return labels?.[keys.managedBy] === MANAGED_BY && labels[keys.namespacePurpose] === NAMESPACE_PURPOSE_RUN && Boolean(labels[keys.runtimeMode]);
+}
+
+/** True when a namespace is ours to adopt: managed by us, a run or a slot namespace. */
+export function isManagedNamespace(keys: LabelKeys, labels: Record<string, string> | undefined): boolean {
+  const purpose = labels?.[keys.namespacePurpose];
+  return labels?.[keys.managedBy] === MANAGED_BY && (purpose === NAMESPACE_PURPOSE_RUN || purpose === NAMESPACE_PURPOSE_SLOT);
 }

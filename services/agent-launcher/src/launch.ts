@@ -12,6 +12,8 @@ export interface LaunchTarget {
   readonly namespace: string;
   readonly serviceAccount: string | null;
   readonly slotNo: number;
+  /** Extra env for the agent (a slot run gets CODEXK8S_PUBLIC_BASE_URL and CODEXK8S_STAGING_DOMAIN). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 async function createOrAdopt(deps: LauncherDeps, job: V1Job, runId: string): Promise<{ adopted: boolean }> {
@@ -53,6 +55,7 @@ export async function launchRun(deps: LauncherDeps, t: LaunchTarget): Promise<vo
       backoffLimit: deps.job.backoffLimit,
       ttlSecondsAfterFinished: deps.job.ttlSecondsAfterFinished,
       activeDeadlineSeconds: deps.job.activeDeadlineSeconds,
+      ...(t.env ? { env: t.env } : {}),
     },
     deps.keys,
   );

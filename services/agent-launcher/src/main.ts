@@ -1,4 +1,4 @@
-import { RunCreatedV1, RunNamespacePreparedV1 } from '@codex-k8s/contracts';
+import { RunCreatedV1, RunNamespacePreparedV1, SlotReadyV1 } from '@codex-k8s/contracts';
 import { consumeEvents, on, runService } from '@codex-k8s/bus';
 import { openServiceDb, pingDb } from '@codex-k8s/db';
 import { labelKeys, loadKubeConfig } from '@codex-k8s/kube';
@@ -50,8 +50,20 @@ await runService({
           if (e.data.runtime_mode !== 'code-only') return;
           await launchRun(deps, { runId: e.data.run_id, correlationId: e.correlationid, causationId: e.id, namespace: deps.platformNamespace, serviceAccount: null, slotNo: 0 });
         }),
-        on(RunNamespacePreparedV1, (e) =>
-          launchRun(deps, { runId: e.data.run_id, correlationId: e.correlationid, causationId: e.id, namespace: e.data.namespace, serviceAccount: e.data.service_account, slotNo: e.data.slot_no }),
+        on(RunNamespacePreparedV1, async (e) => {
+          if (e.data.runtime_deploy) return; // a slot run starts when its slot is ready
+          await launchRun(deps, { runId: e.data.run_id, correlationId: e.correlationid, causationId: e.id, namespace: e.data.namespace, serviceAccount: e.data.service_account, slotNo: e.data.slot_no });
+        }),
+        on(SlotReadyV1, (e) =>
+          launchRun(deps, {
+            runId: e.data.run_id,
+            correlationId: e.correlationid,
+            causationId: e.id,
+            namespace: e.data.namespace,
+            serviceAccount: deps.runServiceAccount,
+            slotNo: e.data.slot_no,
+            env: e.data.host && e.data.public_url ? { CODEXK8S_STAGING_DOMAIN: e.data.host, CODEXK8S_PUBLIC_BASE_URL: e.data.public_url } : {},
+          }),
         ),
       ],
     });

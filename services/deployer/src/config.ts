@@ -1,7 +1,26 @@
-import { BaseEnv, loadConfig } from '@codex-k8s/runtime';
-import type { z } from 'zod';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeEnv } from '@codex-k8s/kube';
+import { BaseEnv, envSchemas, loadConfig } from '@codex-k8s/runtime';
+import { z } from 'zod';
 
-const Env = BaseEnv;
+const Env = BaseEnv.extend(KubeEnv.shape).extend({
+  DATABASE_URL: z.string().min(1),
+  /** Slots per project (reference CODEXK8S_WORKER_SLOTS_PER_PROJECT). */
+  CODEXK8S_WORKER_SLOTS_PER_PROJECT: envSchemas.positiveInt(2),
+  /** A slot lease not renewed for this long counts as free (a crashed platform must not hold slots forever). */
+  CODEXK8S_WORKER_SLOT_LEASE_TTL_MS: envSchemas.positiveInt(6 * 3600_000),
+  /** The environment of services.yaml slots deploy (reference default `ai`). */
+  CODEXK8S_RUNTIME_DEPLOY_ENV: z.string().min(1).default('ai'),
+  /** Base domain of slot hosts when the environment has no domainTemplate: `<namespace>.<domain>`. */
+  CODEXK8S_AI_DOMAIN: z.string().optional(),
+  /** The bootstrap ClusterIssuer slot Ingresses are annotated with (never applied at runtime). */
+  CODEXK8S_CLUSTER_ISSUER: z.string().min(1).default('codex-k8s-letsencrypt'),
+  /** Per-object readiness timeout (reference CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT, 20 min). */
+  CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS: envSchemas.positiveInt(20 * 60_000),
+  /** Where repository snapshots are cached, keyed by URL and commit. */
+  CODEXK8S_REPO_CACHE_DIR: z.string().default(join(tmpdir(), 'codex-k8s-repos')),
+});
 
 export type Config = Readonly<z.infer<typeof Env>>;
 

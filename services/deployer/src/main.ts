@@ -1,21 +1,29 @@
-import { RunNamespacePreparedV1 } from '@codex-k8s/contracts';
-import { consumeEvent, runService } from '@codex-k8s/bus';
+import { RunCreatedV1, RunNamespacePreparedV1 } from '@codex-k8s/contracts';
+import { consumeEvents, on, runService } from '@codex-k8s/bus';
+import { openServiceDb, pingDb } from '@codex-k8s/db';
+import { loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
 import { readConfigOrExit } from '@codex-k8s/runtime';
 import { readConfig } from './config.js';
+import { NAME, type DeployerDeps } from './deps.js';
+import { handleSlotPrepared } from './run-deploy.js';
+import { handleSlotRunCreated } from './slot.js';
 
-// Foundation stage: connects, consumes its input subject and acknowledges; the behaviour comes with later issues.
-const NAME = 'deployer';
 const config = readConfigOrExit(NAME, readConfig);
+const kc = loadKubeConfig(config.KUBECONFIG);
+const db = await openServiceDb(NAME, config.DATABASE_URL, config.BUS_CONCURRENCY + 2);
 await runService({
   name: NAME,
   config,
-  start: async (bus, log) => [
-    await consumeEvent(bus, RunNamespacePreparedV1, {
-      durable: NAME,
-      config,
-      handle: async (event) => {
-        log.info({ type: event.type, correlation: event.correlationid }, 'received (not acted on yet)');
-      },
-    }),
-  ],
+  ready: () => pingDb(db),
+  close: () => db.destroy(),
+  start: async (bus, log) => {
+    const deps: DeployerDeps = { db, bus, log, applier: ObjectApplier.forConfig(kc), config };
+    return [
+      await consumeEvents(bus, {
+        durable: NAME,
+        config,
+        routes: [on(RunCreatedV1, (e, meta) => handleSlotRunCreated(deps, e, meta)), on(RunNamespacePreparedV1, (e, meta) => handleSlotPrepared(deps, e, meta))],
+      }),
+    ];
+  },
 });

@@ -5,6 +5,7 @@ import {
   RunJobNotFoundV1,
   RunLaunchErrorV1,
   RunSucceededV1,
+  SlotLeasedV1,
   type Envelope,
 } from '@codex-k8s/contracts';
 import { consumeEvents, on, runService, type MessageMeta } from '@codex-k8s/bus';
@@ -15,15 +16,19 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { cleanupRunNamespace, type RunRef } from './cleanup.js';
 import { baselineSpec, readConfig } from './config.js';
 import { NAME, type ProvisionerDeps } from './deps.js';
-import { handleRunCreated } from './prepare.js';
+import { handleRunCreated, handleSlotLeased } from './prepare.js';
+import { releaseRunSlot } from './slot-release.js';
 import { startSweeper } from './sweeper.js';
 
 const config = readConfigOrExit(NAME, readConfig);
 const kc = loadKubeConfig(config.KUBECONFIG);
 const db = await openServiceDb(NAME, config.DATABASE_URL, config.BUS_CONCURRENCY + 2);
 
-const onRunEnded = (deps: ProvisionerDeps) => async (e: Envelope<RunRef>, meta: MessageMeta) =>
-  cleanupRunNamespace(deps, e.data, { trigger: 'run_finished', correlationId: e.correlationid, causationId: e.id, attempt: meta.deliveryCount });
+const onRunEnded = (deps: ProvisionerDeps) => async (e: Envelope<RunRef>, meta: MessageMeta) => {
+  const run = await getRun(db, e.data.run_id);
+  if (run?.runtime_deploy) return releaseRunSlot(deps, run, { correlationId: e.correlationid, causationId: e.id });
+  return cleanupRunNamespace(deps, e.data, { trigger: 'run_finished', correlationId: e.correlationid, causationId: e.id, attempt: meta.deliveryCount });
+};
 
 let sweeper: { close(): Promise<void> } | undefined;
 await runService({
@@ -53,6 +58,7 @@ await runService({
       config,
       routes: [
         on(RunCreatedV1, (e, meta) => handleRunCreated(deps, e, meta)),
+        on(SlotLeasedV1, (e, meta) => handleSlotLeased(deps, e, meta)),
         on(RunSucceededV1, onRunEnded(deps)),
         on(RunFailedV1, onRunEnded(deps)),
         on(RunJobNotFoundV1, onRunEnded(deps)),

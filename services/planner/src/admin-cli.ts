@@ -7,7 +7,7 @@ import { z } from 'zod';
 // npm run admin -- repo bind <owner/repo> --project <slug> --github-id <n> [--clone-url URL] [--services-yaml P] [--ref R]
 // npm run admin -- member add <github-login> --project <slug> --role admin|read_write|read_only [--platform-admin]
 const USAGE = `usage:
-  npm run admin -- project add <slug> [--name <name>]
+  npm run admin -- project add <slug> [--name <name>] [--slots]   (--slots: full-env runs deploy the project's services.yaml into a slot)
   npm run admin -- repo bind <owner/repo> --project <slug> --github-id <id> [--clone-url <url>] [--services-yaml <path>] [--ref <branch>]
   npm run admin -- member add <github-login> --project <slug> --role admin|read_write|read_only [--platform-admin]
 Reads DATABASE_URL (eval "$(npm run -s stack -- env)" for the local stack).`;
@@ -27,6 +27,7 @@ const { values, positionals } = parseArgs({
     ref: { type: 'string' },
     role: { type: 'string' },
     'platform-admin': { type: 'boolean' },
+    slots: { type: 'boolean' },
   },
 });
 
@@ -39,7 +40,7 @@ async function projectId(db: Db, slug: string | undefined): Promise<string> {
 async function run(db: Db, [what, verb, arg]: string[]): Promise<string> {
   if (what === 'project' && verb === 'add') {
     const slug = Slug.parse(arg);
-    const p = await upsertProject(db, { id: deterministicId('project', slug), slug, name: values.name ?? slug });
+    const p = await upsertProject(db, { id: deterministicId('project', slug), slug, name: values.name ?? slug, ...(values.slots ? { settings: { runtime_deploy: true } } : {}) });
     return `project ${p.slug} (${p.id})`;
   }
   if (what === 'repo' && verb === 'bind') {

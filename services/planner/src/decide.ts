@@ -50,3 +50,12 @@ export function runtimeModeFor(runKind: string, defaults: readonly string[], pro
   const kinds = Array.isArray(override) && override.every((k) => typeof k === 'string') ? (override as string[]) : defaults;
   return kinds.includes(runKind) ? 'full-env' : 'code-only';
 }
+
+/**
+ * Whether a project's full-env runs get a slot with the project's whole stack (its services.yaml deployed by the
+ * deployer) instead of an empty per-run namespace: `settings.runtime_deploy: true` (npm run admin -- project add
+ * --slots). Off by default.
+ */
+export function slotDeploysEnabled(projectSettings: unknown): boolean {
+  return (projectSettings as { runtime_deploy?: unknown } | null)?.runtime_deploy === true;
+}

@@ -10,7 +10,7 @@ import type { Bus } from '@codex-k8s/bus';
 import { findBinding, findSender, insertRunOnce, listRunsOfIssue, type Db } from '@codex-k8s/db';
 import { runNamespaceName } from '@codex-k8s/kube';
 import type { Logger } from '@codex-k8s/runtime';
-import { authorizeSender, resolveTrigger, runtimeModeFor } from './decide.js';
+import { authorizeSender, resolveTrigger, runtimeModeFor, slotDeploysEnabled } from './decide.js';
 import type { LabelCatalog } from './labels.js';
 
 export interface PlannerDeps {
@@ -70,6 +70,7 @@ export async function handleWebhookReceived(deps: PlannerDeps, e: Event): Promis
   if (denied) return ignore(deps, e, { reason: denied, label: trigger.label, runKind: trigger.runKind, bound: true });
 
   const mode = runtimeModeFor(trigger.runKind, deps.fullEnvKinds, binding.project.settings);
+  const runtimeDeploy = mode === 'full-env' && slotDeploysEnabled(binding.project.settings);
   const issueNumber = d.issue.number;
   const { run, inserted } = await insertRunOnce(
     deps.db,
@@ -79,6 +80,7 @@ export async function handleWebhookReceived(deps: PlannerDeps, e: Event): Promis
       runtimeMode: mode,
       repositoryFullName: d.repository.full_name,
       issueNumber,
+      runtimeDeploy,
       payload: {
         ...d,
         correlation_id: e.correlationid,
@@ -87,7 +89,7 @@ export async function handleWebhookReceived(deps: PlannerDeps, e: Event): Promis
         runtime: { mode, source: 'trigger_default' },
       },
     },
-    (runId) => (mode === 'full-env' ? runNamespaceName({ prefix: deps.namespacePrefix, projectId: binding.project.id, runId, issueNumber }) : null),
+    (runId) => (mode === 'full-env' && !runtimeDeploy ? runNamespaceName({ prefix: deps.namespacePrefix, projectId: binding.project.id, runId, issueNumber }) : null),
   );
   await deps.bus.publish(RunCreatedV1, {
     id: deterministicId('run.created', run.id),
@@ -99,6 +101,7 @@ export async function handleWebhookReceived(deps: PlannerDeps, e: Event): Promis
       project_id: binding.project.id,
       project_slug: binding.project.slug,
       runtime_mode: mode,
+      runtime_deploy: runtimeDeploy,
       namespace: run.namespace,
       trigger_kind: trigger.runKind,
       trigger_label: trigger.label,

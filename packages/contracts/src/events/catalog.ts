@@ -14,7 +14,7 @@ import {
   RunStartedV1,
   RunSucceededV1,
 } from './run.js';
-import { SlotDeployedV1 } from './slot.js';
+import { SlotDeployedV1, SlotLeasedV1, SlotReadyV1, SlotReleasedV1, SlotTlsFailedV1, SlotUnitReadyV1 } from './slot.js';
 import { WebhookDuplicateV1, WebhookIgnoredV1, WebhookReceivedV1 } from './webhook.js';
 
 /** Every published event contract; proto/ is generated from this list. */
@@ -34,7 +34,12 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   RunNamespaceCleanupSkippedV1,
   IssueRunsClosedV1,
   NamespaceDeletedBySystemV1,
+  SlotLeasedV1,
+  SlotUnitReadyV1,
   SlotDeployedV1,
+  SlotReadyV1,
+  SlotTlsFailedV1,
+  SlotReleasedV1,
   DeadLetteredV1,
 ];
 

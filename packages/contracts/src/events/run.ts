@@ -14,6 +14,8 @@ const RunRef = z.object({
 });
 
 export const RunCreatedData = RunRef.extend({
+  /** Full-env run of a project with slot deploys: it gets a slot and its stack (the deployer leases it). */
+  runtime_deploy: z.boolean().default(false),
   project_slug: z.string(),
   trigger_kind: z.string(),
   trigger_label: z.string(),
@@ -41,6 +43,8 @@ export const RunNamespacePreparedData = RunRef.extend({
   created: z.boolean(),
   service_account: z.string(),
   objects: z.array(z.string()),
+  /** A slot namespace whose stack the deployer installs next (the agent waits for slot.ready). */
+  runtime_deploy: z.boolean().default(false),
 });
 export type RunNamespacePreparedData = z.infer<typeof RunNamespacePreparedData>;
 

@@ -2,12 +2,16 @@ import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import type { MemberRole, ProjectRow, RepositoryRow } from '../tables/platform.table.js';
 
-/** Creates the project or updates its name; the id is given (stable across environments). */
-export async function upsertProject(db: Db, p: { id: string; slug: string; name: string }): Promise<ProjectRow> {
+/**
+ * Creates the project or updates its name; the id is given (stable across environments). `settings` keys given
+ * are merged into the stored settings.
+ */
+export async function upsertProject(db: Db, p: { id: string; slug: string; name: string; settings?: Record<string, unknown> }): Promise<ProjectRow> {
+  const settings = JSON.stringify(p.settings ?? {});
   return db
     .insertInto('projects')
-    .values({ id: p.id, slug: p.slug, name: p.name })
-    .onConflict((oc) => oc.column('slug').doUpdateSet({ name: p.name, updated_at: sql`now()` }))
+    .values({ id: p.id, slug: p.slug, name: p.name, settings })
+    .onConflict((oc) => oc.column('slug').doUpdateSet({ name: p.name, settings: sql`projects.settings || ${settings}::jsonb` as never, updated_at: sql`now()` }))
     .returningAll()
     .executeTakeFirstOrThrow();
 }

@@ -8,6 +8,8 @@ export interface NewRun {
   readonly runtimeMode: 'full-env' | 'code-only';
   readonly repositoryFullName: string;
   readonly issueNumber: number | null;
+  /** Full-env with a slot deploy (the namespace comes from the slot, not from the run id). */
+  readonly runtimeDeploy?: boolean;
   readonly payload: Record<string, unknown>;
 }
 
@@ -25,6 +27,7 @@ export async function insertRunOnce(db: Db, r: NewRun, namespaceOf: (runId: stri
         runtime_mode: r.runtimeMode,
         repository_full_name: r.repositoryFullName,
         issue_number: r.issueNumber,
+        runtime_deploy: r.runtimeDeploy ?? false,
         run_payload: JSON.stringify(r.payload),
       })
       .onConflict((oc) => oc.column('correlation_id').doNothing())
@@ -82,4 +85,9 @@ export async function listRunsByStatus(db: Db, statuses: readonly RunStatus[], l
 /** Every run of one issue of a project (for `issues.closed`). */
 export async function listRunsOfIssue(db: Db, projectId: string, issueNumber: number): Promise<AgentRunRow[]> {
   return db.selectFrom('agent_runs').selectAll().where('project_id', '=', projectId).where('issue_number', '=', issueNumber).orderBy('created_at').execute();
+}
+
+/** Records the slot a run holds and the namespace that slot resolved to. */
+export async function setRunSlot(db: Db, id: string, slot: { slotNo: number; namespace: string }): Promise<void> {
+  await db.updateTable('agent_runs').set({ slot_no: slot.slotNo, namespace: slot.namespace, updated_at: sql`now()` as never }).where('id', '=', id).execute();
 }

@@ -1,0 +1,26 @@
+import type { Bus } from '@codex-k8s/bus';
+import type { Db } from '@codex-k8s/db';
+import type { ObjectApplier } from '@codex-k8s/kube';
+import type { Logger } from '@codex-k8s/runtime';
+import type { Config } from './config.js';
+
+export const NAME = 'deployer';
+
+/** Everything the handlers use, passed in explicitly (main.ts wires the real ones). */
+export interface DeployerDeps {
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly log: Logger;
+  readonly applier: ObjectApplier;
+  readonly config: Pick<
+    Config,
+    | 'CODEXK8S_WORKER_SLOTS_PER_PROJECT'
+    | 'CODEXK8S_WORKER_SLOT_LEASE_TTL_MS'
+    | 'CODEXK8S_RUNTIME_DEPLOY_ENV'
+    | 'CODEXK8S_AI_DOMAIN'
+    | 'CODEXK8S_CLUSTER_ISSUER'
+    | 'CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS'
+    | 'CODEXK8S_REPO_CACHE_DIR'
+    | 'BUS_MAX_DELIVER'
+  >;
+}

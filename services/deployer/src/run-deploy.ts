@@ -1,0 +1,87 @@
+import { SlotDeployedV1, SlotUnitReadyV1, deterministicId, type Envelope, type RunNamespacePreparedData } from '@codex-k8s/contracts';
+import type { MessageMeta } from '@codex-k8s/bus';
+import { appendDeployLog, getDeployTask, getRun, lastFingerprint, setDeployTask } from '@codex-k8s/db';
+import { directorySource } from '@codex-k8s/services-config';
+import { ClusterScopedError } from './apply.js';
+import { deployStack } from './deploy.js';
+import type { DeployerDeps } from './deps.js';
+import { NAME } from './deps.js';
+import { failSlotRun, isPermanentDeployError, loadSlotStack } from './slot.js';
+import { slotVars } from './vars.js';
+
+/**
+ * `run.namespace.prepared` of a slot run: deploy the project's stack at the leased commit into the slot
+ * namespace (in order, each unit ready before the next, `slot.unit.ready` per unit, stage logs persisted), then
+ * `slot.deployed` with the host and public URL. An unchanged desired state applies nothing. A broken file, a
+ * cluster-scoped object or a unit that fails or times out ends the run (`run.failed.launch_error`,
+ * runtime_deploy_failed, with the cause); other errors are retried.
+ */
+export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunNamespacePreparedData>, meta: MessageMeta): Promise<void> {
+  if (!e.data.runtime_deploy) return;
+  const run = await getRun(deps.db, e.data.run_id);
+  const task = await getDeployTask(deps.db, e.data.run_id);
+  if (!run?.project_id || !task || (run.status !== 'pending' && run.status !== 'running')) return;
+  const ctx = { correlationId: e.correlationid, causationId: e.id };
+  const log = (stage: string, message: string, level: 'info' | 'error' = 'info') => {
+    deps.log[level]({ run: run.id, stage }, message);
+    void appendDeployLog(deps.db, run.id, [{ stage, level, message }]).catch(() => undefined);
+  };
+  try {
+    const [owner, name] = task.repository_full_name.split('/');
+    const repo = await deps.db
+      .selectFrom('repositories')
+      .select('clone_url')
+      .where('project_id', '=', run.project_id)
+      .where('owner', '=', owner ?? '')
+      .where('name', '=', name ?? '')
+      .executeTakeFirstOrThrow();
+    const { snapshot, stack } = await loadSlotStack(deps, { cloneUrl: repo.clone_url, ref: task.commit_sha ?? task.build_ref, servicesYaml: task.services_yaml_path, slot: task.slot_no });
+    log('repo-sync', `services.yaml at ${snapshot.commit.slice(0, 12)} for ${stack.env} slot ${stack.slot}: namespace ${stack.namespace}, host ${stack.host ?? '(none)'}`);
+    const vars = slotVars(stack, { clusterIssuer: deps.config.CODEXK8S_CLUSTER_ISSUER });
+    const result = await deployStack(
+      { applier: deps.applier, fieldManager: NAME, timeoutMs: deps.config.CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS, pollMs: 1_000 },
+      {
+        src: directorySource(snapshot.dir),
+        stack,
+        vars,
+        previousFingerprint: await lastFingerprint(deps.db, stack.namespace),
+        log,
+        onUnitReady: async (p) => {
+          await deps.bus.publish(SlotUnitReadyV1, {
+            id: deterministicId('slot.unit.ready', run.id, p.unit.name),
+            correlationId: e.correlationid,
+            causationId: e.id,
+            subject: `run/${run.id}`,
+            data: { run_id: run.id, project_id: run.project_id ?? '', namespace: stack.namespace, slot_no: stack.slot, unit: p.unit.name, group: p.unit.group, kind: p.unit.kind, objects: [...p.objects], started_at: p.startedAt.toISOString(), ready_at: p.readyAt.toISOString() },
+          });
+        },
+      },
+    );
+    await setDeployTask(deps.db, run.id, { status: 'succeeded', fingerprint: result.fingerprint, host: stack.host });
+    await deps.bus.publish(SlotDeployedV1, {
+      id: deterministicId('slot.deployed', run.id),
+      correlationId: e.correlationid,
+      causationId: e.id,
+      subject: `run/${run.id}`,
+      data: {
+        run_id: run.id,
+        project_id: run.project_id,
+        namespace: stack.namespace,
+        slot_no: stack.slot,
+        host: stack.host,
+        public_url: vars.CODEXK8S_PUBLIC_BASE_URL ?? null,
+        fingerprint: result.fingerprint,
+        unchanged: result.unchanged,
+        tls_secret: stack.host ? (vars.CODEXK8S_TLS_SECRET_NAME ?? null) : null,
+      },
+    });
+  } catch (err) {
+    const message = (err as Error).message;
+    log('reconcile', message, 'error');
+    const last = deps.config.BUS_MAX_DELIVER > 0 && meta.deliveryCount >= deps.config.BUS_MAX_DELIVER;
+    if (isPermanentDeployError(err) || err instanceof ClusterScopedError || /not ready after|Job failed|is not served/.test(message) || last) {
+      return failSlotRun(deps, run, ctx, message);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,87 @@
+import { RunLaunchErrorV1, SlotLeasedV1, deterministicId, type Envelope, type RunCreatedData } from '@codex-k8s/contracts';
+import type { MessageMeta } from '@codex-k8s/bus';
+import { finishRun, getRun, leaseSlot, releaseSlot, setDeployTask, setRunSlot, upsertDeployTask, type AgentRunRow } from '@codex-k8s/db';
+import { directorySource, loadServicesYaml, ServicesConfigError, type ResolvedStack } from '@codex-k8s/services-config';
+import { TemplateError } from '@codex-k8s/templates';
+import type { DeployerDeps } from './deps.js';
+import { fetchSnapshot, type Snapshot } from './repo.js';
+
+/** The repository binding of a run, from its stored payload and the repositories table. */
+async function bindingOf(deps: DeployerDeps, run: AgentRunRow): Promise<{ cloneUrl: string; servicesYaml: string; ref: string; fullName: string }> {
+  const [owner, name] = (run.repository_full_name ?? '').split('/');
+  const repo = await deps.db
+    .selectFrom('repositories')
+    .selectAll()
+    .where('project_id', '=', run.project_id ?? '')
+    .where('owner', '=', owner ?? '')
+    .where('name', '=', name ?? '')
+    .executeTakeFirst();
+  if (!repo) throw new ServicesConfigError(run.repository_full_name ?? '', '', 'the repository is no longer bound to the project');
+  return { cloneUrl: repo.clone_url, servicesYaml: repo.services_yaml_path, ref: repo.default_ref, fullName: `${repo.owner}/${repo.name}` };
+}
+
+/** Loads the project's stack at a commit for one slot (shared by the lease and the deploy step). */
+export async function loadSlotStack(deps: DeployerDeps, o: { cloneUrl: string; ref: string; servicesYaml: string; slot: number }): Promise<{ snapshot: Snapshot; stack: ResolvedStack }> {
+  const snapshot = await fetchSnapshot({ cloneUrl: o.cloneUrl, ref: o.ref, cacheDir: deps.config.CODEXK8S_REPO_CACHE_DIR });
+  const stack = await loadServicesYaml(directorySource(snapshot.dir), {
+    file: o.servicesYaml,
+    env: deps.config.CODEXK8S_RUNTIME_DEPLOY_ENV,
+    slot: o.slot,
+    ...(deps.config.CODEXK8S_AI_DOMAIN ? { aiDomain: deps.config.CODEXK8S_AI_DOMAIN } : {}),
+  });
+  return { snapshot, stack };
+}
+
+/** Errors a retry cannot fix: a broken services.yaml or template. */
+export const isPermanentDeployError = (err: unknown): boolean => err instanceof ServicesConfigError || err instanceof TemplateError;
+
+/** Ends a run whose slot deploy cannot go on: `run.failed.launch_error` (runtime_deploy_failed), slot freed. */
+export async function failSlotRun(deps: DeployerDeps, run: AgentRunRow, ctx: { correlationId: string; causationId: string }, error: string): Promise<void> {
+  await deps.bus.publish(RunLaunchErrorV1, {
+    id: deterministicId('run.finished', run.id),
+    correlationId: ctx.correlationId,
+    causationId: ctx.causationId,
+    subject: `run/${run.id}`,
+    data: { run_id: run.id, project_id: run.project_id ?? '', runtime_mode: 'full-env', namespace: run.namespace, reason: 'runtime_deploy_failed', error },
+  });
+  await finishRun(deps.db, run.id, 'failed', { event_type: RunLaunchErrorV1.type, reason: 'runtime_deploy_failed', error });
+  await setDeployTask(deps.db, run.id, { status: 'failed', error }).catch(() => undefined);
+  if (run.project_id) await releaseSlot(deps.db, { projectId: run.project_id, runId: run.id });
+  deps.log.error({ run: run.id, error }, 'slot deploy failed; run ended');
+}
+
+/**
+ * `run.created` with a slot deploy: lease the lowest free slot (none free: retried with backoff, the run
+ * fails only on the last allowed attempt), fetch the repository at the binding's ref, resolve the ai
+ * environment for that slot, record the deploy task, then `slot.leased` so the namespace is prepared.
+ */
+export async function handleSlotRunCreated(deps: DeployerDeps, e: Envelope<RunCreatedData>, meta: MessageMeta): Promise<void> {
+  if (!e.data.runtime_deploy) return;
+  const run = await getRun(deps.db, e.data.run_id);
+  if (!run?.project_id || (run.status !== 'pending' && run.status !== 'running')) return;
+  const ctx = { correlationId: e.correlationid, causationId: e.id };
+  const last = deps.config.BUS_MAX_DELIVER > 0 && meta.deliveryCount >= deps.config.BUS_MAX_DELIVER;
+  const slot = await leaseSlot(deps.db, { projectId: run.project_id, runId: run.id, count: deps.config.CODEXK8S_WORKER_SLOTS_PER_PROJECT, ttlMs: deps.config.CODEXK8S_WORKER_SLOT_LEASE_TTL_MS });
+  if (slot === null) {
+    if (last) return failSlotRun(deps, run, ctx, `no free slot among ${deps.config.CODEXK8S_WORKER_SLOTS_PER_PROJECT}`);
+    throw new Error('no free slot yet; retrying');
+  }
+  try {
+    const b = await bindingOf(deps, run);
+    const { snapshot, stack } = await loadSlotStack(deps, { cloneUrl: b.cloneUrl, ref: b.ref, servicesYaml: b.servicesYaml, slot });
+    await setRunSlot(deps.db, run.id, { slotNo: slot, namespace: stack.namespace });
+    await upsertDeployTask(deps.db, { runId: run.id, namespace: stack.namespace, slotNo: slot, repositoryFullName: b.fullName, servicesYamlPath: b.servicesYaml, buildRef: snapshot.commit });
+    await setDeployTask(deps.db, run.id, { status: 'running', commit: snapshot.commit, host: stack.host });
+    await deps.bus.publish(SlotLeasedV1, {
+      id: deterministicId('slot.leased', run.id),
+      correlationId: e.correlationid,
+      causationId: e.id,
+      subject: `run/${run.id}`,
+      data: { run_id: run.id, project_id: run.project_id, runtime_mode: 'full-env', namespace: stack.namespace, slot_no: slot, host: stack.host, commit: snapshot.commit, services_yaml_path: b.servicesYaml },
+    });
+    deps.log.info({ run: run.id, slot, namespace: stack.namespace, commit: snapshot.commit }, 'slot leased');
+  } catch (err) {
+    if (isPermanentDeployError(err) || last) return failSlotRun(deps, run, ctx, (err as Error).message);
+    throw err;
+  }
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { bindRepository, getDeployTask, upsertProject } from '@codex-k8s/db';
+import { deterministicId } from '@codex-k8s/contracts';
+import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { bareRepoFrom } from '../support/git.js';
+import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
+
+const kc = adminKubeConfig();
+const core = kc.makeApiClient(CoreV1Api);
+const batch = kc.makeApiClient(BatchV1Api);
+
+// A full-env run of a project with slot deploys, end to end over the bus: slot lease, the slot namespace with
+// its baseline, the project's stack from its (real git) repository in order, TLS by cert-manager, then the agent.
+describe('a full-env run in a slot with the whole project stack', () => {
+  let p: Platform;
+  let repo: { url: string; commit: string };
+
+  before(async () => {
+    repo = bareRepoFrom('test/fixtures/sample-project');
+    p = await startPlatform({
+      services: ['audit-writer', 'planner', 'namespace-provisioner', 'deployer', 'tls-watcher', 'agent-launcher', 'webhook-ingress'],
+      env: { CODEXK8S_CLUSTER_ISSUER: 'codex-k8s-local-ca', CODEXK8S_WORKER_RUN_NAMESPACE_CLEANUP: 'true' },
+      before: async (db) => {
+        const project = await upsertProject(db, { id: deterministicId('project', 'shop'), slug: 'shop', name: 'Shop', settings: { runtime_deploy: true } });
+        await bindRepository(db, { projectId: project.id, externalId: 987654321, owner: 'acme', name: 'shop', cloneUrl: repo.url });
+      },
+    });
+  });
+  after(async () => {
+    await p?.stop();
+    await core.deleteNamespace({ name: 'shop-dev-1' }).catch(() => undefined);
+  });
+
+  test('run:dev deploys the stack in order, waits for TLS, then starts the agent with the public URL', async () => {
+    const delivery = await p.deliver(issuePayload({ label: 'run:dev' }));
+    const rows = await p.waitFor(delivery, ['slot.released'], 120_000);
+    const types = rows.map((r) => r.event_type);
+    const units = rows.filter((r) => r.event_type === 'slot.unit.ready').map((r) => (r.payload as { group: string; unit: string }).group + '/' + (r.payload as { unit: string }).unit);
+    assert.deepEqual(units, ['infrastructure/config', 'infrastructure/postgres', 'migrations/migrate', 'internal/api', 'edge/gateway', 'frontend/web']);
+    assert.deepEqual(
+      types.filter((t) => t !== 'slot.unit.ready'),
+      ['webhook.received', 'run.created', 'slot.leased', 'run.namespace.prepared', 'slot.deployed', 'slot.ready', 'run.started', 'run.succeeded', 'slot.released'],
+    );
+    const at = (t: string) => new Date(rows.find((r) => r.event_type === t)?.occurred_at ?? 0).getTime();
+    assert.ok(at('run.started') >= at('slot.ready'), 'the agent starts only after slot-ready');
+    const leased = rows.find((r) => r.event_type === 'slot.leased')?.payload as { namespace: string; slot_no: number; commit: string; host: string };
+    assert.equal(leased.namespace, 'shop-dev-1');
+    assert.equal(leased.slot_no, 1);
+    assert.equal(leased.commit, repo.commit, 'read from the repository at the bound ref');
+    const ready = rows.find((r) => r.event_type === 'slot.ready')?.payload as { public_url: string };
+    assert.equal(ready.public_url, 'https://shop-1.ai.example.test');
+
+    const started = rows.find((r) => r.event_type === 'run.started')?.payload as { run_id: string; job_name: string; job_namespace: string };
+    assert.equal(started.job_namespace, 'shop-dev-1');
+    const job = await batch.readNamespacedJob({ name: started.job_name, namespace: 'shop-dev-1' });
+    const env = Object.fromEntries((job.spec?.template.spec?.containers[0]?.env ?? []).map((x) => [x.name, x.value]));
+    assert.equal(env.CODEXK8S_PUBLIC_BASE_URL, 'https://shop-1.ai.example.test');
+    assert.equal(env.CODEXK8S_SLOT_NO, '1');
+    assert.equal(job.spec?.template.spec?.serviceAccountName, 'codex-runner');
+
+    const task = await getDeployTask(p.tdb.db, started.run_id);
+    assert.equal(task?.status, 'succeeded');
+    assert.equal(task?.commit_sha, repo.commit);
+    assert.ok((task?.logs_json ?? []).some((l) => l.stage === 'services' && /frontend\/web ready/.test(l.message)), 'stage logs persisted');
+    const ns = await core.readNamespace({ name: 'shop-dev-1' });
+    assert.equal(ns.metadata?.labels?.['codex-k8s.dev/namespace-purpose'], 'slot');
+    assert.equal(ns.metadata?.deletionTimestamp, undefined, 'the slot and its stack are kept for manual QA');
+    await core.readNamespacedResourceQuota({ name: 'codex-run-quota', namespace: 'shop-dev-1' });
+  });
+});
