@@ -99,6 +99,15 @@ describe('least privilege on the real apiserver', () => {
     assert.ok(await can(launcher, { namespace: runNs, verb: 'create', resource: 'jobs', group: 'batch' }));
     assert.ok(!(await can(launcher, { verb: 'delete', resource: 'namespaces' })), 'launcher deletes no namespaces');
     assert.ok(!(await can(launcher, { namespace: runNs, verb: 'get', resource: 'secrets' })), 'launcher reads no secrets');
+    const deployer = sa('deployer');
+    assert.ok(await can(deployer, { namespace: runNs, verb: 'create', resource: 'deployments', group: 'apps' }));
+    assert.ok(await can(deployer, { namespace: runNs, verb: 'delete', resource: 'jobs', group: 'batch' }), 'Jobs are replaced');
+    assert.ok(!(await can(deployer, { namespace: runNs, verb: 'get', resource: 'secrets' })), 'deployer reads no secrets');
+    assert.ok(!(await can(deployer, { verb: 'create', resource: 'clusterroles', group: 'rbac.authorization.k8s.io' })), 'no cluster-scoped writes');
+    assert.ok(!(await can(deployer, { verb: 'create', resource: 'clusterissuers', group: 'cert-manager.io' })), 'no ClusterIssuer');
+    const tls = sa('tls-watcher');
+    assert.ok(await can(tls, { namespace: runNs, verb: 'get', resource: 'certificates', group: 'cert-manager.io' }));
+    assert.ok(!(await can(tls, { namespace: runNs, verb: 'list', resource: 'pods' })), 'tls-watcher reads certificates only');
     for (const name of ['planner', 'webhook-ingress', 'audit-writer']) {
       assert.ok(!(await can(sa(name), { namespace: runNs, verb: 'list', resource: 'pods' })), `${name} has no cluster access`);
     }
