@@ -38,6 +38,10 @@ describe('a full-env run in a slot with the whole project stack', () => {
     const types = rows.map((r) => r.event_type);
     const units = rows.filter((r) => r.event_type === 'slot.unit.ready').map((r) => (r.payload as { group: string; unit: string }).group + '/' + (r.payload as { unit: string }).unit);
     assert.deepEqual(units, ['infrastructure/config', 'infrastructure/postgres', 'migrations/migrate', 'internal/api', 'edge/gateway', 'frontend/web']);
+    const windows = rows.filter((r) => r.event_type === 'slot.unit.ready').map((r) => r.payload as { unit: string; started_at: string; ready_at: string });
+    for (let i = 1; i < windows.length; i++) {
+      assert.ok(Date.parse(windows[i]?.started_at ?? '') >= Date.parse(windows[i - 1]?.ready_at ?? ''), `${windows[i]?.unit} started after ${windows[i - 1]?.unit} was ready`);
+    }
     assert.deepEqual(
       types.filter((t) => t !== 'slot.unit.ready'),
       ['webhook.received', 'run.created', 'slot.leased', 'run.namespace.prepared', 'slot.deployed', 'slot.ready', 'run.started', 'run.succeeded', 'slot.released'],
@@ -67,5 +71,33 @@ describe('a full-env run in a slot with the whole project stack', () => {
     assert.equal(ns.metadata?.labels?.['codex-k8s.dev/namespace-purpose'], 'slot');
     assert.equal(ns.metadata?.deletionTimestamp, undefined, 'the slot and its stack are kept for manual QA');
     await core.readNamespacedResourceQuota({ name: 'codex-run-quota', namespace: 'shop-dev-1' });
+  });
+
+  test('the next run on the slot reuses it: the unchanged stack is not re-applied', async () => {
+    const apps = kc.makeApiClient((await import('@kubernetes/client-node')).AppsV1Api);
+    const before = (await apps.listNamespacedDeployment({ namespace: 'shop-dev-1' })).items.map((d) => `${d.metadata?.name ?? ''}@${d.metadata?.resourceVersion ?? ''}`).sort();
+    const delivery = await p.deliver(issuePayload({ label: 'run:dev' }));
+    const rows = await p.waitFor(delivery, ['slot.released'], 120_000);
+    const deployed = rows.find((r) => r.event_type === 'slot.deployed')?.payload as { unchanged: boolean; slot_no: number };
+    assert.equal(deployed.slot_no, 1, 'slot 1 was free again');
+    assert.equal(deployed.unchanged, true);
+    assert.equal(rows.filter((r) => r.event_type === 'slot.unit.ready').length, 0, 'nothing applied');
+    const after = (await apps.listNamespacedDeployment({ namespace: 'shop-dev-1' })).items.map((d) => `${d.metadata?.name ?? ''}@${d.metadata?.resourceVersion ?? ''}`).sort();
+    assert.deepEqual(after, before, 'resourceVersions unchanged');
+    assert.ok(rows.some((r) => r.event_type === 'run.succeeded'));
+  });
+
+  test('a certificate that cannot be issued fails the run with cert-manager reason instead of waiting forever', async () => {
+    await p.restart('deployer', 'stop', { CODEXK8S_CLUSTER_ISSUER: 'no-such-issuer' });
+    await p.restart('tls-watcher', 'stop', { CODEXK8S_TLS_READY_TIMEOUT_MS: '8000' });
+    const delivery = await p.deliver(issuePayload({ label: 'run:dev' }));
+    const rows = await p.waitFor(delivery, ['run.failed.launch_error', 'slot.released'], 120_000);
+    const tls = rows.find((r) => r.event_type === 'slot.tls.failed')?.payload as { reason: string; message: string; host: string };
+    assert.equal(tls.host, 'shop-1.ai.example.test');
+    assert.ok(tls.reason.length > 0 && tls.message.length > 0, JSON.stringify(tls));
+    const err = rows.find((r) => r.event_type === 'run.failed.launch_error')?.payload as { reason: string; error: string };
+    assert.equal(err.reason, 'runtime_deploy_failed');
+    assert.match(err.error, /^TLS for shop-1\.ai\.example\.test: /);
+    assert.ok(!rows.some((r) => r.event_type === 'run.started'), 'no agent Job without TLS');
   });
 });
