@@ -72,7 +72,11 @@ describe('a run end to end on the real control plane', () => {
     await new Promise((r) => setTimeout(r, 1_500)); // nothing else may follow
     assert.deepEqual(story(await p.timeline(delivery)), ['webhook.received', 'run.namespace.prepared', 'run.started', 'run.succeeded', 'run.namespace.cleaned']);
     assert.ok(rows.every((r) => r.correlation_id === delivery));
-    assert.equal((await getRun(p.tdb.db, runId))?.status, 'succeeded');
+    const ended = await getRun(p.tdb.db, runId);
+    assert.equal(ended?.status, 'succeeded');
+    assert.deepEqual(ended?.outcome, { event_type: 'run.succeeded', reason: null, error: null });
+    // kwok nodes serve no container logs, so the stored tail says why it is empty rather than being missing
+    assert.ok(ended?.agent_logs_tail && ended.agent_logs_tail.length > 0, 'a logs tail (or its absence) is stored');
     await eventually('the namespace deleted', async () => core.readNamespace({ name: ns }).then(() => undefined, () => true), 60_000);
   });
 

@@ -1,5 +1,5 @@
 import { RunFailedV1, RunJobNotFoundV1, RunSucceededV1, deterministicId, type EventDefinition } from '@codex-k8s/contracts';
-import { finishRun, getRun, listRunsByStatus, type AgentRunRow } from '@codex-k8s/db';
+import { finishRun, getRun, listRunsByStatus, setRunLogsTail, type AgentRunRow } from '@codex-k8s/db';
 import { isNotFound, judgeJob, type JobVerdict } from '@codex-k8s/kube';
 import { errorMessage, startPeriodic } from '@codex-k8s/runtime';
 import { Watch, type KubeConfig, type V1Job } from '@kubernetes/client-node';
@@ -21,6 +21,21 @@ async function observe(deps: LauncherDeps, name: string, namespace: string): Pro
     .map((ev) => ({ message: ev.message ?? 'pods could not be created', firstSeen: new Date(ev.firstTimestamp ?? ev.eventTime ?? ev.metadata?.creationTimestamp ?? Date.now()) }))
     .sort((a, b) => a.firstSeen.getTime() - b.firstSeen.getTime())[0];
   return judgeJob({ job, pods, failedCreate: first ?? null, now: new Date(), createDeadlineMs: deps.job.createDeadlineMs });
+}
+
+/**
+ * The last 200 log lines of the Job's newest pod, or the reason they could not be read (no pod left, or a node
+ * that serves no logs, such as the local stack's kwok nodes).
+ */
+async function logsTail(deps: LauncherDeps, job: string, namespace: string): Promise<string> {
+  try {
+    const pods = (await deps.core.listNamespacedPod({ namespace, labelSelector: `job-name=${job}` })).items;
+    const pod = pods.sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')))[0];
+    if (!pod?.metadata?.name) return '(logs unavailable: no pod of the Job is left)';
+    return await deps.core.readNamespacedPodLog({ name: pod.metadata.name, namespace, container: 'run', tailLines: 200 });
+  } catch (err) {
+    return `(logs unavailable: ${errorMessage(err).slice(0, 500)})`;
+  }
 }
 
 function terminalOf(v: JobVerdict | 'not_found'): Terminal | undefined {
@@ -56,6 +71,7 @@ export async function evaluateRun(deps: LauncherDeps, run: AgentRunRow): Promise
     },
   });
   await finishRun(deps.db, run.id, t.status, { event_type: t.def.type, reason: t.reason, error: t.error });
+  await setRunLogsTail(deps.db, run.id, await logsTail(deps, run.job_name, run.job_namespace));
   deps.log.info({ run: run.id, outcome: t.def.type, reason: t.reason }, 'run finished');
   return true;
 }

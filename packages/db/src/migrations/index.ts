@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as foundation from './2026_11_24_0001_foundation.js';
 import * as runs from './2026_11_24_0002_runs.js';
 import * as slots from './2026_11_24_0003_slots.js';
+import * as runLogs from './2026_11_24_0004_run_logs.js';
 
 /** All migrations in order; listed statically so they run the same from sources and from dist. */
 export const MIGRATIONS: Record<string, Migration> = {
   '2026_11_24_0001_foundation': foundation,
   '2026_11_24_0002_runs': runs,
   '2026_11_24_0003_slots': slots,
+  '2026_11_24_0004_run_logs': runLogs,
 };

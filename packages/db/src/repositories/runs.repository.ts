@@ -91,3 +91,8 @@ export async function listRunsOfIssue(db: Db, projectId: string, issueNumber: nu
 export async function setRunSlot(db: Db, id: string, slot: { slotNo: number; namespace: string }): Promise<void> {
   await db.updateTable('agent_runs').set({ slot_no: slot.slotNo, namespace: slot.namespace, updated_at: sql`now()` as never }).where('id', '=', id).execute();
 }
+
+/** Stores the tail of the agent's log (or why it could not be read) for the run's page. */
+export async function setRunLogsTail(db: Db, id: string, tail: string): Promise<void> {
+  await db.updateTable('agent_runs').set({ agent_logs_tail: tail.slice(-64_000), updated_at: sql`now()` as never }).where('id', '=', id).execute();
+}

@@ -47,6 +47,7 @@ export interface AgentRunsTable {
   job_namespace: string | null;
   slot_no: number | null;
   runtime_deploy: Generated<boolean>;
+  agent_logs_tail: string | null;
   /** The terminal event of the run: `{ event_type, reason, error }`; set once, together with the final status. */
   outcome: ColumnType<RunOutcome | null, string | null | undefined, string | null>;
 }
