@@ -111,3 +111,11 @@ test('import cycles and imports that match nothing are errors', async () => {
   await failsWith(load(memorySource({ 'services.yaml': SHOP })), /import "deploy\/shared\/\*\.services\.yaml" matches no file/);
   await failsWith(load(files({ 'services.yaml': SHOP.replace('deploy/shared/*.services.yaml', '../../etc/passwd') })), /leaves the repository/);
 });
+
+test('infrastructure-singleton services deploy only into the platform namespace in production', async () => {
+  const withSingleton = SHOP.replace("    - { name: web,", "    - { name: oauth2-proxy, scope: infrastructure-singleton, deployGroup: edge, manifests: [] }\n    - { name: web,");
+  const src = files({ 'services.yaml': withSingleton });
+  assert.ok(!(await load(src)).services.some((x) => x.name === 'oauth2-proxy'), 'not in a slot');
+  assert.ok(!(await load(src, 'production', 0)).services.some((x) => x.name === 'oauth2-proxy'), 'not outside the platform namespace');
+  assert.ok((await load(src, 'production', 0, { platformNamespace: 'shop-prod' })).services.some((x) => x.name === 'oauth2-proxy'));
+});

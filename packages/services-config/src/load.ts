@@ -35,6 +35,8 @@ export interface LoadOptions {
   readonly aiDomain?: string;
   /** A namespace decided by the caller; otherwise the environment's namespaceTemplate. */
   readonly namespace?: string;
+  /** The platform's namespace: `scope: infrastructure-singleton` services deploy only into it, in production. */
+  readonly platformNamespace?: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -157,7 +159,9 @@ export async function loadServicesYaml(src: ConfigSource, opts: LoadOptions): Pr
     imageVars,
     deployOrder: doc.spec.orchestration.deployOrder,
     infrastructure: enabled(doc.spec.infrastructure, opts.file, 'infrastructure'),
-    services: enabled(applyComponents(doc, opts.file), opts.file, 'services'),
+    services: enabled(applyComponents(doc, opts.file), opts.file, 'services').filter(
+      (svc) => svc.scope !== 'infrastructure-singleton' || (['production', 'prod'].includes(opts.env) && h.namespace === opts.platformNamespace),
+    ),
     document: doc,
   };
 }
