@@ -14,6 +14,7 @@ const spec: BaselineSpec = {
   quota: { pods: '20', requestsCpu: '4', requestsMemory: '8Gi', limitsCpu: '8', limitsMemory: '16Gi' },
   limits: { defaultRequestCpu: '250m', defaultRequestMemory: '256Mi', defaultCpu: '1', defaultMemory: '1Gi' },
   networkPolicy: 'codex-run-isolation',
+  ingressFromNamespaces: ['ingress-nginx'],
 };
 
 test('the baseline is SA, Role, RoleBinding, ResourceQuota, LimitRange, NetworkPolicy in that order', () => {
@@ -51,4 +52,10 @@ test('namespace labels and the managed guard', () => {
 test('quantities', () => {
   for (const q of ['250m', '1', '1.5Gi', '8Gi', '16Gi', '1e3', '0.5', '20']) assert.ok(isQuantity(q), q);
   for (const q of ['', 'lots', '8GB', '1.2.3', '-', '8 Gi', '1Gib']) assert.ok(!isQuantity(q), q);
+});
+
+test('the NetworkPolicy admits the namespace itself and the ingress controller, nothing else', () => {
+  const np = buildBaseline('ns1', spec, keys).find((o) => o.kind === 'NetworkPolicy') as unknown as { spec: { ingress: { from: unknown[] }[]; policyTypes: string[] } };
+  assert.deepEqual(np.spec.policyTypes, ['Ingress']);
+  assert.deepEqual(np.spec.ingress[0]?.from, [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]);
 });

@@ -12,6 +12,8 @@ export interface BaselineSpec {
   readonly limits: { readonly defaultRequestCpu: string; readonly defaultRequestMemory: string; readonly defaultCpu: string; readonly defaultMemory: string };
   /** The default-deny NetworkPolicy name, or null when disabled. */
   readonly networkPolicy: string | null;
+  /** Namespaces whose pods may still reach the run's pods (the ingress controller, so slot URLs work). */
+  readonly ingressFromNamespaces?: readonly string[];
 }
 
 /**
@@ -26,7 +28,8 @@ export const RUNNER_RULES = [
 
 /**
  * The baseline objects of a run namespace, in apply order: ServiceAccount, Role, RoleBinding, ResourceQuota,
- * LimitRange and (unless disabled) a NetworkPolicy that admits traffic only from inside the namespace. Pure.
+ * LimitRange and (unless disabled) a NetworkPolicy that admits traffic only from inside the namespace and from the
+ * ingress controller's namespace(s). Pure.
  */
 export function buildBaseline(namespace: string, spec: BaselineSpec, keys: LabelKeys): KubernetesObject[] {
   const metadata = (name: string) => ({ name, namespace, labels: { [keys.managedBy]: MANAGED_BY } });
@@ -74,7 +77,18 @@ export function buildBaseline(namespace: string, spec: BaselineSpec, keys: Label
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
       metadata: metadata(spec.networkPolicy),
-      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }] }] },
+      spec: {
+        podSelector: {},
+        policyTypes: ['Ingress'],
+        ingress: [
+          {
+            from: [
+              { podSelector: {} },
+              ...(spec.ingressFromNamespaces ?? []).map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } })),
+            ],
+          },
+        ],
+      },
     } as KubernetesObject);
   }
   return objects;

@@ -33,4 +33,9 @@ export const BaselineEnv = z.object({
   CODEXK8S_WORKER_RUN_LIMIT_DEFAULT_MEMORY: quantity('1Gi'),
   /** The NetworkPolicy that admits ingress only from inside the run namespace; empty disables it. */
   CODEXK8S_RUN_NETWORK_POLICY_NAME: z.union([z.literal(''), dnsName('codex-run-isolation')]).default('codex-run-isolation'),
+  /** Namespaces allowed through that NetworkPolicy (comma-separated): the ingress controller, so slot URLs answer. */
+  CODEXK8S_INGRESS_NAMESPACES: z
+    .string()
+    .default('ingress-nginx')
+    .transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean)),
 });

@@ -41,5 +41,6 @@ export function baselineSpec(c: Config): BaselineSpec {
       defaultMemory: c.CODEXK8S_WORKER_RUN_LIMIT_DEFAULT_MEMORY,
     },
     networkPolicy: c.CODEXK8S_RUN_NETWORK_POLICY_NAME || null,
+    ingressFromNamespaces: c.CODEXK8S_INGRESS_NAMESPACES,
   };
 }
