@@ -7,9 +7,10 @@ import { PLATFORM_SERVICES, REPO_ROOT, postWebhook, stackEnv, startServiceProces
 import { followFlowEvents } from './dev/follow.js';
 import { devWebhookSecret } from './dev/secret.js';
 import { ensurePlatformNamespace } from './dev/namespace.js';
+import { bareRepoFrom } from './dev/git.js';
 import { seedSampleProject } from './dev/seed.js';
 
-// `npm run dev [-- --once] [-- --no-replay] [-- --name <stack>] [-- --fixture <file>]`
+// `npm run dev [-- --once] [-- --slots] [-- --no-replay] [-- --name <stack>] [-- --fixture <file>]`
 // Starts the local stack and all seven services, replays a signed sample webhook, and prints every flow event
 // as it lands. Ctrl-C stops the services and the stack (data is kept; `npm run stack -- down --purge` drops it).
 const { values: opts } = parseArgs({
@@ -19,6 +20,7 @@ const { values: opts } = parseArgs({
     name: { type: 'string', default: 'dev' },
     fixture: { type: 'string', default: 'test/fixtures/issues-labeled.json' },
     'settle-ms': { type: 'string', default: '5000' },
+    slots: { type: 'boolean', default: false },
   },
 });
 const say = (line: string): void => console.log(line);
@@ -48,10 +50,17 @@ const secret = devWebhookSecret(stack.dir);
 const passthrough = Object.fromEntries(
   ['BUS_STREAM', 'BUS_SUBJECT_ROOT', 'LOG_LEVEL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'CODEXK8S_PLATFORM_NAMESPACE', 'CODEXK8S_WORKER_RUN_NAMESPACE_PREFIX'].flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])),
 );
-const env: Record<string, string> = { ...stackEnv(stack), ...passthrough, CODEXK8S_GITHUB_WEBHOOK_SECRET: secret.secret };
+const env: Record<string, string> = {
+  ...stackEnv(stack),
+  ...(stack.certManager ? { CODEXK8S_CLUSTER_ISSUER: stack.certManager.clusterIssuer } : {}),
+  ...passthrough,
+  CODEXK8S_GITHUB_WEBHOOK_SECRET: secret.secret,
+};
 const db = createDb(env.DATABASE_URL ?? '', { applicationName: 'codex-k8s-dev' });
 await migrateToLatest(db);
-await seedSampleProject(db);
+// --slots: the sample project (test/fixtures/sample-project) in a real local git repository, deployed into a slot.
+const slotRepo = opts.slots ? bareRepoFrom('test/fixtures/sample-project') : undefined;
+await seedSampleProject(db, slotRepo ? { slotsFrom: slotRepo.url } : {});
 if (env.KUBECONFIG) await ensurePlatformNamespace(env.KUBECONFIG, env.CODEXK8S_PLATFORM_NAMESPACE ?? 'codex-k8s-system');
 
 let follower: Awaited<ReturnType<typeof followFlowEvents>> | undefined;
@@ -78,7 +87,7 @@ try {
     say(`   replayed ${opts.fixture} as delivery ${delivery}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
     if (res.status >= 300) throw new Error(`the sample webhook was refused (HTTP ${res.status})`);
   }
-  if (!opts.once) say('== running; Ctrl-C stops services and stack');
+  if (!opts.once) say(`== running; Ctrl-C stops services and stack${opts.slots ? ' (the slot stays in namespace shop-dev-<n>)' : ''}`);
   await follower.done;
   await shutdown(0, db);
 } catch (err) {

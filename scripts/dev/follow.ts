@@ -3,7 +3,9 @@ import { lastFlowEventId, listFlowEventsAfter, type Db, type FlowEventRow } from
 /** One line per flow event: time, type, actor, entity and the correlation id. */
 export function formatFlowEvent(r: FlowEventRow): string {
   const t = new Date(r.occurred_at).toISOString().slice(11, 23);
-  return `${t}  ${r.event_type.padEnd(28)} ${String(r.actor_id ?? r.actor_type).padEnd(22)} ${r.subject}  [${r.correlation_id}]`;
+  const p = (r.payload ?? {}) as { public_url?: unknown; unit?: unknown; reason?: unknown };
+  const extra = typeof p.public_url === 'string' && r.event_type === 'slot.ready' ? `  -> ${p.public_url}` : typeof p.unit === 'string' ? `  (${p.unit})` : typeof p.reason === 'string' ? `  (${p.reason})` : '';
+  return `${t}  ${r.event_type.padEnd(28)} ${String(r.actor_id ?? r.actor_type).padEnd(22)} ${r.subject}  [${r.correlation_id}]${extra}`;
 }
 
 export interface Follower {
@@ -15,6 +17,7 @@ export interface Follower {
 /** Events after which a flow still has a step to come (a run ending with a namespace still has its cleanup). */
 export function flowInProgress(r: Pick<FlowEventRow, 'event_type' | 'payload'>): boolean {
   if (['webhook.received', 'run.created', 'run.namespace.prepared', 'run.started'].includes(r.event_type)) return true;
+  if (r.event_type.startsWith('slot.') && r.event_type !== 'slot.released' && r.event_type !== 'slot.tls.failed') return true;
   const ns = (r.payload as { namespace?: unknown } | null)?.namespace;
   return ['run.succeeded', 'run.failed', 'run.failed.job_not_found', 'run.failed.launch_error'].includes(r.event_type) && typeof ns === 'string';
 }
