@@ -52,7 +52,6 @@ const passthrough = Object.fromEntries(
 );
 const env: Record<string, string> = {
   ...stackEnv(stack),
-  ...(stack.certManager ? { CODEXK8S_CLUSTER_ISSUER: stack.certManager.clusterIssuer } : {}),
   ...passthrough,
   CODEXK8S_GITHUB_WEBHOOK_SECRET: secret.secret,
 };

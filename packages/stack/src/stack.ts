@@ -39,6 +39,7 @@ export function stackEnv(s: StackState): Record<string, string> {
   if (db) env.DATABASE_URL = db;
   if (nats) env.NATS_URL = nats;
   if (kube) env.KUBECONFIG = kube;
+  if (s.certManager && !s.external.kubeconfig) env.CODEXK8S_CLUSTER_ISSUER = s.certManager.clusterIssuer;
   env.CODEXK8S_STACK_DIR = s.dir;
   return env;
 }
