@@ -66,7 +66,8 @@ await runService({
         on(IssueRunsClosedV1, async (e, meta) => {
           for (const runId of e.data.run_ids) {
             const run = await getRun(db, runId);
-            if (!run?.project_id || !run.runtime_mode) continue;
+            // Slot namespaces are shared by the project's runs and kept; closing one issue never deletes them.
+            if (!run?.project_id || !run.runtime_mode || run.runtime_deploy) continue;
             await cleanupRunNamespace(
               deps,
               { run_id: run.id, project_id: run.project_id, runtime_mode: run.runtime_mode, namespace: run.namespace },
