@@ -8,7 +8,7 @@ import { requireEnv, uniqueBus, uniqueSuffix } from '../support/env.js';
 
 // The first README command, on the servers of this test run: all seven services start, the signed sample
 // webhook is accepted, its flow event is printed, and everything the command started is stopped again.
-test('npm run dev -- --once drives the signed sample webhook into flow_events and stops cleanly', async () => {
+test('npm run dev -- --once drives the signed sample webhook into flow_events and stops cleanly', async (t) => {
   const name = `test-dev-${uniqueSuffix()}`;
   const env = {
     ...process.env,
@@ -27,6 +27,7 @@ test('npm run dev -- --once drives the signed sample webhook into flow_events an
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  t.after(() => rmSync(stackDir(name), { recursive: true, force: true }));
   assert.equal(code, 0, out);
   const delivery = /as delivery ([0-9a-f-]{36}): HTTP 202/.exec(out)?.[1];
   assert.ok(delivery, `the sample was accepted:\n${out}`);
@@ -40,5 +41,4 @@ test('npm run dev -- --once drives the signed sample webhook into flow_events an
   }
   assert.ok(!out.includes(env.CODEXK8S_GITHUB_WEBHOOK_SECRET), 'the secret is never printed');
   assert.equal(readState(name), undefined, 'the stack state is gone after the run');
-  rmSync(stackDir(name), { recursive: true, force: true });
 });
