@@ -100,4 +100,23 @@ describe('a full-env run in a slot with the whole project stack', () => {
     assert.match(err.error, /^TLS for shop-1\.ai\.example\.test: /);
     assert.ok(!rows.some((r) => r.event_type === 'run.started'), 'no agent Job without TLS');
   });
+
+  test('a deployer killed in the middle of a slot deploy is restarted and the run still ends exactly once', async () => {
+    await p.restart('deployer', 'stop');
+    await p.restart('tls-watcher', 'stop');
+    const delivery = await p.deliver(issuePayload({ label: 'run:dev' }));
+    await p.waitFor(delivery, ['slot.unit.ready'], 60_000); // the issuer changed back, so the stack is re-applied
+    await p.services.get('deployer')?.kill();
+    await new Promise((r) => setTimeout(r, 1_000));
+    await p.restart('deployer', 'stop');
+    const rows = await p.waitFor(delivery, ['slot.released'], 150_000);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const types = (await p.timeline(delivery)).map((r) => r.event_type);
+    for (const t of ['slot.leased', 'run.namespace.prepared', 'slot.deployed', 'slot.ready', 'run.started', 'run.succeeded', 'slot.released']) {
+      assert.equal(types.filter((x) => x === t).length, 1, `${t} exactly once: ${types.join(', ')}`);
+    }
+    const units = rows.filter((r) => r.event_type === 'slot.unit.ready').map((r) => (r.payload as { unit: string }).unit);
+    assert.equal(new Set(units).size, units.length, 'each unit event once');
+    assert.ok(!types.includes('run.failed.launch_error'));
+  });
 });
