@@ -78,10 +78,17 @@ export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunName
   } catch (err) {
     const message = (err as Error).message;
     log('reconcile', message, 'error');
-    const last = deps.config.BUS_MAX_DELIVER > 0 && meta.deliveryCount >= deps.config.BUS_MAX_DELIVER;
-    if (isPermanentDeployError(err) || err instanceof ClusterScopedError || /not ready after|Job failed|is not served/.test(message) || last) {
-      return failSlotRun(deps, run, ctx, message);
-    }
+    if (endsTheRun(err, deps.config.BUS_MAX_DELIVER, meta.deliveryCount)) return failSlotRun(deps, run, ctx, message);
     throw err;
   }
+}
+
+/**
+ * Deploy errors a redelivery cannot fix: a broken file or template, a cluster-scoped object, a unit that failed or
+ * timed out, a kind the cluster does not serve; and any error on the last allowed delivery. Pure.
+ */
+export function endsTheRun(err: unknown, maxDeliver: number, deliveryCount: number): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  const lastAttempt = maxDeliver > 0 && deliveryCount >= maxDeliver;
+  return lastAttempt || isPermanentDeployError(err) || err instanceof ClusterScopedError || /not ready after|Job failed|is not served/.test(message);
 }
