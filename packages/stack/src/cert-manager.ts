@@ -4,7 +4,7 @@ import { ObjectApplier } from '@codex-k8s/kube';
 import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from './paths.js';
-import { spawnDetached, waitReady } from './proc.js';
+import { spawnDetached, stopProcess, waitReady } from './proc.js';
 
 export const CERT_MANAGER_NAMESPACE = 'cert-manager';
 /** The bootstrap ClusterIssuer slots are annotated with (deploy/bootstrap/cert-manager/local-ca.yaml). */
@@ -31,12 +31,17 @@ export async function startCertManager(opts: { bin: string; crdDir: string; kube
   }, { timeoutMs: 30_000 });
   await applier.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: CERT_MANAGER_NAMESPACE } }, 'codex-k8s-stack');
   const pid = spawnDetached(opts.bin, [`--kubeconfig=${opts.kubeconfig}`, `--cluster-resource-namespace=${CERT_MANAGER_NAMESPACE}`], { logFile: opts.logFile });
-  await waitReady('cert-manager controller', async () => readFileSync(opts.logFile, 'utf8').includes('cert-manager-controller: started'), { timeoutMs: 30_000, pid, logFile: opts.logFile });
-  for (const obj of docs(join(REPO_ROOT, 'deploy', 'bootstrap', 'cert-manager', 'local-ca.yaml'))) await applier.apply(obj, 'codex-k8s-stack');
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  await waitReady(`ClusterIssuer ${LOCAL_CLUSTER_ISSUER} Ready`, async () => {
-    const ci = (await custom.getClusterCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'clusterissuers', name: LOCAL_CLUSTER_ISSUER })) as { status?: { conditions?: { type: string; status: string }[] } };
-    return Boolean(ci.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  }, { timeoutMs: 60_000, pid, logFile: opts.logFile });
+  try {
+    await waitReady('cert-manager controller', async () => readFileSync(opts.logFile, 'utf8').includes('cert-manager-controller: started'), { timeoutMs: 30_000, pid, logFile: opts.logFile });
+    for (const obj of docs(join(REPO_ROOT, 'deploy', 'bootstrap', 'cert-manager', 'local-ca.yaml'))) await applier.apply(obj, 'codex-k8s-stack');
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    await waitReady(`ClusterIssuer ${LOCAL_CLUSTER_ISSUER} Ready`, async () => {
+      const ci = (await custom.getClusterCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'clusterissuers', name: LOCAL_CLUSTER_ISSUER })) as { status?: { conditions?: { type: string; status: string }[] } };
+      return Boolean(ci.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    }, { timeoutMs: 60_000, pid, logFile: opts.logFile });
+  } catch (err) {
+    await stopProcess(pid); // not recorded in the stack state yet: stop it here so nothing is left behind
+    throw err;
+  }
   return pid;
 }

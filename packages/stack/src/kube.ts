@@ -6,7 +6,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { httpsGet } from './https.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import type { Binaries } from './paths.js';
-import { freePort, sleep, spawnDetached, waitReady } from './proc.js';
+import { freePort, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
 
 export interface KubeHandle {
   readonly pids: Readonly<Record<'etcd' | 'apiserver' | 'controllerManager' | 'scheduler' | 'kwok', number>>;
@@ -52,51 +52,67 @@ export async function startKube(opts: { bins: KubeBins; stateDir: string; nodes?
   const log = (n: string): string => join(dir, `${n}.log`);
   const [ep, pp, ap, kp] = [await freePort(), await freePort(), await freePort(), await freePort()];
 
-  const etcd = spawnDetached(opts.bins.etcd, [
-    '--name=default', `--data-dir=${join(dir, 'etcd')}`,
-    `--listen-client-urls=http://127.0.0.1:${ep}`, `--advertise-client-urls=http://127.0.0.1:${ep}`,
-    `--listen-peer-urls=http://127.0.0.1:${pp}`, `--initial-advertise-peer-urls=http://127.0.0.1:${pp}`,
-    `--initial-cluster=default=http://127.0.0.1:${pp}`, '--unsafe-no-fsync=true', '--log-level=warn',
-    '--listen-metrics-urls=',
-  ], { logFile: log('etcd') });
-  await waitReady('etcd', async () => (await fetch(`http://127.0.0.1:${ep}/health`)).ok, { timeoutMs: 30_000, pid: etcd, logFile: log('etcd') });
+  // Whatever started is stopped again when a later step fails: a failed start leaves no process behind.
+  const started: number[] = [];
+  try {
+    return await launchControlPlane();
+  } catch (err) {
+    for (const pid of started.reverse()) await stopProcess(pid);
+    throw err;
+  }
 
-  const apiserver = spawnDetached(opts.bins.kubeApiserver, [
-    `--etcd-servers=http://127.0.0.1:${ep}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
-    `--secure-port=${ap}`, `--cert-dir=${join(dir, 'pki')}`, '--service-cluster-ip-range=10.0.0.0/24',
-    '--allow-privileged=true', '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    `--service-account-signing-key-file=${join(dir, 'sa.key')}`, `--service-account-key-file=${join(dir, 'sa.key')}`,
-    '--authorization-mode=Node,RBAC', `--token-auth-file=${join(dir, 'tokens.csv')}`,
-    '--enable-priority-and-fairness=false', '--profiling=false', '--v=1',
-  ], { logFile: log('kube-apiserver') });
-  const caFile = join(dir, 'pki', 'apiserver.crt');
-  const server = `https://127.0.0.1:${ap}`;
-  await waitReady('kube-apiserver', async () => {
-    if (!existsSync(caFile)) return false;
-    return (await httpsGet(`${server}/readyz`, { ca: readFileSync(caFile, 'utf8'), token })).status === 200;
-  }, { timeoutMs: 90_000, pid: apiserver, logFile: log('kube-apiserver') });
+  async function launchControlPlane(): Promise<KubeHandle> {
+    const etcd = spawnDetached(opts.bins.etcd, [
+      '--name=default', `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=http://127.0.0.1:${ep}`, `--advertise-client-urls=http://127.0.0.1:${ep}`,
+      `--listen-peer-urls=http://127.0.0.1:${pp}`, `--initial-advertise-peer-urls=http://127.0.0.1:${pp}`,
+      `--initial-cluster=default=http://127.0.0.1:${pp}`, '--unsafe-no-fsync=true', '--log-level=warn',
+      '--listen-metrics-urls=',
+    ], { logFile: log('etcd') });
+    started.push(etcd);
+    await waitReady('etcd', async () => (await fetch(`http://127.0.0.1:${ep}/health`)).ok, { timeoutMs: 30_000, pid: etcd, logFile: log('etcd') });
 
-  const kubeconfig = join(dir, 'admin.kubeconfig');
-  writeFileSync(kubeconfig, kubeconfigYaml({ server, caPem: readFileSync(caFile, 'utf8'), token }), { mode: 0o600 });
+    const apiserver = spawnDetached(opts.bins.kubeApiserver, [
+      `--etcd-servers=http://127.0.0.1:${ep}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
+      `--secure-port=${ap}`, `--cert-dir=${join(dir, 'pki')}`, '--service-cluster-ip-range=10.0.0.0/24',
+      '--allow-privileged=true', '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-signing-key-file=${join(dir, 'sa.key')}`, `--service-account-key-file=${join(dir, 'sa.key')}`,
+      '--authorization-mode=Node,RBAC', `--token-auth-file=${join(dir, 'tokens.csv')}`,
+      '--enable-priority-and-fairness=false', '--profiling=false', '--v=1',
+    ], { logFile: log('kube-apiserver') });
+    started.push(apiserver);
+    const caFile = join(dir, 'pki', 'apiserver.crt');
+    const server = `https://127.0.0.1:${ap}`;
+    await waitReady('kube-apiserver', async () => {
+      if (!existsSync(caFile)) return false;
+      return (await httpsGet(`${server}/readyz`, { ca: readFileSync(caFile, 'utf8'), token })).status === 200;
+    }, { timeoutMs: 90_000, pid: apiserver, logFile: log('kube-apiserver') });
 
-  const controllerManager = spawnDetached(opts.bins.kubeControllerManager, [
-    `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0',
-    `--service-account-private-key-file=${join(dir, 'sa.key')}`, `--root-ca-file=${caFile}`,
-    '--use-service-account-credentials=false', '--kube-api-qps=100', '--kube-api-burst=200',
-    '--concurrent-namespace-syncs=4', '--v=1',
-  ], { logFile: log('kube-controller-manager') });
-  const scheduler = spawnDetached(opts.bins.kubeScheduler, [
-    `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0', '--v=1',
-  ], { logFile: log('kube-scheduler') });
-  const kwok = spawnDetached(opts.bins.kwok, [
-    `--kubeconfig=${kubeconfig}`, '--manage-all-nodes=true', `--config=${join(dir, 'kwok.yaml')}`,
-    '--node-lease-duration-seconds=40', '--cidr=10.244.0.1/16', '--node-ip=127.0.0.1',
-    `--server-address=127.0.0.1:${kp}`, `--node-port=${kp}`,
-  ], { logFile: log('kwok') });
+    const kubeconfig = join(dir, 'admin.kubeconfig');
+    writeFileSync(kubeconfig, kubeconfigYaml({ server, caPem: readFileSync(caFile, 'utf8'), token }), { mode: 0o600 });
 
-  await ensureNodes(kubeconfig, opts.nodes ?? 2);
-  await waitForDefaultServiceAccount(kubeconfig, 'default', controllerManager, log('kube-controller-manager'));
-  return { pids: { etcd, apiserver, controllerManager, scheduler, kwok }, apiserverPort: ap, kubeconfig, dir };
+    const controllerManager = spawnDetached(opts.bins.kubeControllerManager, [
+      `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0',
+      `--service-account-private-key-file=${join(dir, 'sa.key')}`, `--root-ca-file=${caFile}`,
+      '--use-service-account-credentials=false', '--kube-api-qps=100', '--kube-api-burst=200',
+      '--concurrent-namespace-syncs=4', '--v=1',
+    ], { logFile: log('kube-controller-manager') });
+    started.push(controllerManager);
+    const scheduler = spawnDetached(opts.bins.kubeScheduler, [
+      `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--bind-address=127.0.0.1', '--secure-port=0', '--v=1',
+    ], { logFile: log('kube-scheduler') });
+    started.push(scheduler);
+    const kwok = spawnDetached(opts.bins.kwok, [
+      `--kubeconfig=${kubeconfig}`, '--manage-all-nodes=true', `--config=${join(dir, 'kwok.yaml')}`,
+      '--node-lease-duration-seconds=40', '--cidr=10.244.0.1/16', '--node-ip=127.0.0.1',
+      `--server-address=127.0.0.1:${kp}`, `--node-port=${kp}`,
+    ], { logFile: log('kwok') });
+    started.push(kwok);
+
+    await ensureNodes(kubeconfig, opts.nodes ?? 2);
+    await waitForDefaultServiceAccount(kubeconfig, 'default', controllerManager, log('kube-controller-manager'));
+    return { pids: { etcd, apiserver, controllerManager, scheduler, kwok }, apiserverPort: ap, kubeconfig, dir };
+  }
 }
 
 async function ensureNodes(kubeconfig: string, count: number): Promise<void> {

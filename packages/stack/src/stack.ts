@@ -58,38 +58,13 @@ export async function startStack(opts: StackOptions): Promise<StackState> {
   if (running) await stopStack(opts.name);
   mkdirSync(dir, { recursive: true });
   const t0 = Date.now();
-  const external = {
-    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
-    ...(env.NATS_URL ? { natsUrl: env.NATS_URL } : {}),
-    ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
-  };
-  const components: Component[] = [];
-  if (want.has('nats') && !external.natsUrl) components.push('nats');
-  if (want.has('kube') && !external.kubeconfig) components.push('etcd', 'kwok', 'k8s', 'cert-manager');
+  const external = externalServers(env);
+  const components = componentsToStart(want, external);
   const bins = resolveBinaries(components) as Binaries;
-  const state: { -readonly [K in keyof StackState]: StackState[K] } = { name: opts.name, dir, startedAt: new Date().toISOString(), startMs: 0, external };
+  const state: MutableState = { name: opts.name, dir, startedAt: new Date().toISOString(), startMs: 0, external };
   try {
-    const [pgR, natsR] = await Promise.allSettled([
-      want.has('postgres') && !external.databaseUrl ? startPostgres({ stateDir: dir }) : undefined,
-      components.includes('nats') ? startNats({ bin: bins.natsServer, stateDir: dir }) : undefined,
-    ]);
-    const pgH = pgR.status === 'fulfilled' ? pgR.value : undefined;
-    const natsH = natsR.status === 'fulfilled' ? natsR.value : undefined;
-    if (pgH) state.postgres = pgH;
-    if (natsH) state.nats = natsH;
-    if (pgR.status === 'rejected') throw pgR.reason;
-    if (natsR.status === 'rejected') throw natsR.reason;
-    if (pgH) log(`postgres   ${pgH.url.replace(/:[^:@/]*@/, ':***@')} (pid ${pgH.pid})`);
-    if (natsH) log(`nats       ${natsH.url} (pid ${natsH.pid})`);
-    writeState(state);
-    if (components.includes('k8s')) {
-      state.kube = await startKube({ bins, stateDir: dir });
-      log(`kubernetes https://127.0.0.1:${state.kube.apiserverPort} kubeconfig ${state.kube.kubeconfig}`);
-      writeState(state);
-      const pid = await startCertManager({ bin: bins.certManager, crdDir: bins.certManagerCrds, kubeconfig: state.kube.kubeconfig, logFile: join(dir, 'kube', 'cert-manager.log') });
-      state.certManager = { pid, clusterIssuer: LOCAL_CLUSTER_ISSUER };
-      log(`cert-manager controller (pid ${pid}), ClusterIssuer ${LOCAL_CLUSTER_ISSUER} ready`);
-    }
+    await startDataServers(state, { postgres: want.has('postgres') && !external.databaseUrl, nats: components.includes('nats') }, bins, log);
+    if (components.includes('k8s')) await startControlPlane(state, bins, log);
     state.startMs = Date.now() - t0;
     writeState(state);
     return state;
@@ -98,6 +73,50 @@ export async function startStack(opts: StackOptions): Promise<StackState> {
     await stopStack(opts.name);
     throw err;
   }
+}
+
+type MutableState = { -readonly [K in keyof StackState]: StackState[K] };
+
+/** Servers given by DATABASE_URL, NATS_URL, KUBECONFIG: used as they are, never started or stopped here. */
+function externalServers(env: NodeJS.ProcessEnv): StackState['external'] {
+  return {
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(env.NATS_URL ? { natsUrl: env.NATS_URL } : {}),
+    ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
+  };
+}
+
+function componentsToStart(want: ReadonlySet<string>, external: StackState['external']): Component[] {
+  const components: Component[] = [];
+  if (want.has('nats') && !external.natsUrl) components.push('nats');
+  if (want.has('kube') && !external.kubeconfig) components.push('etcd', 'kwok', 'k8s', 'cert-manager');
+  return components;
+}
+
+/** Postgres and NATS, in parallel; whatever started is recorded even when the other failed (so it is stopped). */
+async function startDataServers(state: MutableState, start: { postgres: boolean; nats: boolean }, bins: Binaries, log: (l: string) => void): Promise<void> {
+  const [pgR, natsR] = await Promise.allSettled([
+    start.postgres ? startPostgres({ stateDir: state.dir }) : undefined,
+    start.nats ? startNats({ bin: bins.natsServer, stateDir: state.dir }) : undefined,
+  ]);
+  if (pgR.status === 'fulfilled' && pgR.value) state.postgres = pgR.value;
+  if (natsR.status === 'fulfilled' && natsR.value) state.nats = natsR.value;
+  writeState(state);
+  if (pgR.status === 'rejected') throw pgR.reason;
+  if (natsR.status === 'rejected') throw natsR.reason;
+  if (state.postgres) log(`postgres   ${state.postgres.url.replace(/:[^:@/]*@/, ':***@')} (pid ${state.postgres.pid})`);
+  if (state.nats) log(`nats       ${state.nats.url} (pid ${state.nats.pid})`);
+}
+
+/** The Kubernetes control plane with kwok nodes, then cert-manager with the bootstrap ClusterIssuer. */
+async function startControlPlane(state: MutableState, bins: Binaries, log: (l: string) => void): Promise<void> {
+  const kube = await startKube({ bins, stateDir: state.dir });
+  state.kube = kube;
+  log(`kubernetes https://127.0.0.1:${kube.apiserverPort} kubeconfig ${kube.kubeconfig}`);
+  writeState(state);
+  const pid = await startCertManager({ bin: bins.certManager, crdDir: bins.certManagerCrds, kubeconfig: kube.kubeconfig, logFile: join(state.dir, 'kube', 'cert-manager.log') });
+  state.certManager = { pid, clusterIssuer: LOCAL_CLUSTER_ISSUER };
+  log(`cert-manager controller (pid ${pid}), ClusterIssuer ${LOCAL_CLUSTER_ISSUER} ready`);
 }
 
 /** Stops every process of a stack (reverse start order) and forgets its state; data dirs are kept unless `purge`. */
