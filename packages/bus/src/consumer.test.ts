@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backoffFor } from './consumer.js';
+import { backoffFor, isLastDelivery } from './consumer.js';
 
 test('backoffFor grows with the delivery count and stays at the last step', () => {
   const steps = [100, 500, 2_000];
@@ -18,4 +18,12 @@ test('the default backoff is non-decreasing and bounded', () => {
     assert.ok(d >= prev && d <= 60_000, `delivery ${n}: ${d}`);
     prev = d;
   }
+});
+
+test('the last delivery is the one max_deliver allows; unlimited consumers have none', () => {
+  assert.equal(isLastDelivery(7, 8), false);
+  assert.equal(isLastDelivery(8, 8), true);
+  assert.equal(isLastDelivery(9, 8), true);
+  assert.equal(isLastDelivery(100, -1), false, 'unlimited deliveries');
+  assert.equal(isLastDelivery(100, 0), false);
 });

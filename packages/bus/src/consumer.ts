@@ -9,6 +9,8 @@ export interface MessageMeta {
   readonly subject: string;
   readonly streamSeq: number;
   readonly deliveryCount: number;
+  /** This is the last delivery the consumer's max_deliver allows: a failure now dead-letters the message. */
+  readonly lastDelivery: boolean;
   readonly headers: Record<string, string>;
 }
 
@@ -39,6 +41,11 @@ export interface RunningConsumer {
 const DEFAULT_BACKOFF_MS = [250, 1_000, 2_000, 5_000, 10_000, 30_000];
 
 /** Picks the redelivery delay for a failed attempt (1-based delivery count). */
+/** Whether a delivery is the last one `maxDeliver` allows (-1 or 0: unlimited, never the last). Pure. */
+export function isLastDelivery(deliveryCount: number, maxDeliver: number): boolean {
+  return maxDeliver > 0 && deliveryCount >= maxDeliver;
+}
+
 export function backoffFor(deliveryCount: number, backoffMs: readonly number[] = DEFAULT_BACKOFF_MS): number {
   const i = Math.min(Math.max(deliveryCount, 1), backoffMs.length) - 1;
   return backoffMs[i] ?? 1_000;
@@ -99,6 +106,7 @@ async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger
     subject: m.subject,
     streamSeq: m.seq,
     deliveryCount: m.info.deliveryCount,
+    lastDelivery: isLastDelivery(m.info.deliveryCount, opts.maxDeliver),
     headers: hdrs,
   };
   const parent = extractTraceContext(hdrs);

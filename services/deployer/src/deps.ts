@@ -21,6 +21,5 @@ export interface DeployerDeps {
     | 'CODEXK8S_CLUSTER_ISSUER'
     | 'CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS'
     | 'CODEXK8S_REPO_CACHE_DIR'
-    | 'BUS_MAX_DELIVER'
   >;
 }

@@ -78,7 +78,7 @@ export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunName
   } catch (err) {
     const message = (err as Error).message;
     log('reconcile', message, 'error');
-    if (endsTheRun(err, deps.config.BUS_MAX_DELIVER, meta.deliveryCount)) return failSlotRun(deps, run, ctx, message);
+    if (endsTheRun(err, meta.lastDelivery)) return failSlotRun(deps, run, ctx, message);
     throw err;
   }
 }
@@ -87,8 +87,7 @@ export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunName
  * Deploy errors a redelivery cannot fix: a broken file or template, a cluster-scoped object, a unit that failed or
  * timed out, a kind the cluster does not serve; and any error on the last allowed delivery. Pure.
  */
-export function endsTheRun(err: unknown, maxDeliver: number, deliveryCount: number): boolean {
+export function endsTheRun(err: unknown, lastDelivery: boolean): boolean {
   const message = err instanceof Error ? err.message : String(err);
-  const lastAttempt = maxDeliver > 0 && deliveryCount >= maxDeliver;
-  return lastAttempt || isPermanentDeployError(err) || err instanceof ClusterScopedError || /not ready after|Job failed|is not served/.test(message);
+  return lastDelivery || isPermanentDeployError(err) || err instanceof ClusterScopedError || /not ready after|Job failed|is not served/.test(message);
 }

@@ -60,10 +60,9 @@ export async function handleSlotRunCreated(deps: DeployerDeps, e: Envelope<RunCr
   const run = await getRun(deps.db, e.data.run_id);
   if (!run?.project_id || (run.status !== 'pending' && run.status !== 'running')) return;
   const ctx = { correlationId: e.correlationid, causationId: e.id };
-  const last = deps.config.BUS_MAX_DELIVER > 0 && meta.deliveryCount >= deps.config.BUS_MAX_DELIVER;
   const slot = await leaseSlot(deps.db, { projectId: run.project_id, runId: run.id, count: deps.config.CODEXK8S_WORKER_SLOTS_PER_PROJECT, ttlMs: deps.config.CODEXK8S_WORKER_SLOT_LEASE_TTL_MS });
   if (slot === null) {
-    if (last) return failSlotRun(deps, run, ctx, `no free slot among ${deps.config.CODEXK8S_WORKER_SLOTS_PER_PROJECT}`);
+    if (meta.lastDelivery) return failSlotRun(deps, run, ctx, `no free slot among ${deps.config.CODEXK8S_WORKER_SLOTS_PER_PROJECT}`);
     throw new Error('no free slot yet; retrying');
   }
   try {
@@ -81,7 +80,7 @@ export async function handleSlotRunCreated(deps: DeployerDeps, e: Envelope<RunCr
     });
     deps.log.info({ run: run.id, slot, namespace: stack.namespace, commit: snapshot.commit }, 'slot leased');
   } catch (err) {
-    if (isPermanentDeployError(err) || last) return failSlotRun(deps, run, ctx, (err as Error).message);
+    if (isPermanentDeployError(err) || meta.lastDelivery) return failSlotRun(deps, run, ctx, (err as Error).message);
     throw err;
   }
 }

@@ -19,6 +19,4 @@ export interface ProvisionerDeps {
   readonly podSecurityLevel: string;
   readonly cleanupEnabled: boolean;
   readonly platformNamespace: string;
-  /** Deliveries after which a retryable failure ends the run instead of waiting on (BUS_MAX_DELIVER; -1 never). */
-  readonly maxDeliver: number;
 }

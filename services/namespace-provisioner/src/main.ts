@@ -51,7 +51,6 @@ await runService({
       podSecurityLevel: config.CODEXK8S_RUN_POD_SECURITY_LEVEL,
       cleanupEnabled: config.CODEXK8S_WORKER_RUN_NAMESPACE_CLEANUP,
       platformNamespace: config.CODEXK8S_PLATFORM_NAMESPACE,
-      maxDeliver: config.BUS_MAX_DELIVER,
     };
     const consumer = await consumeEvents(bus, {
       durable: NAME,

@@ -105,8 +105,7 @@ export async function prepareNamespace(deps: ProvisionerDeps, t: PrepareTarget, 
     });
     deps.log.info({ run: t.run_id, namespace: t.namespace, created, slot: t.slot?.slotNo }, 'namespace prepared');
   } catch (err) {
-    const lastAttempt = deps.maxDeliver > 0 && meta.deliveryCount >= deps.maxDeliver;
-    if (err instanceof NamespaceRefused || isPermanentKubeError(err) || lastAttempt) {
+    if (err instanceof NamespaceRefused || isPermanentKubeError(err) || meta.lastDelivery) {
       return failRun(deps, { ...t, correlationId: e.correlationid, causationId: e.id }, err instanceof NamespaceRefused ? err.message : kubeErrorMessage(err));
     }
     deps.log.warn({ run: t.run_id, attempt: meta.deliveryCount, err: errorMessage(err) }, 'namespace preparation will be retried');
