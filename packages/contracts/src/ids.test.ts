@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deterministicId } from './ids.js';
+import { deterministicId, runEndedEventId } from './ids.js';
 
 const UUID_V5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -21,4 +21,10 @@ test('deterministicId separates parts, so different causes never share an id', (
     deterministicId('run', 10),
   ];
   assert.equal(new Set(ids).size, ids.length);
+});
+
+test('every end of one run shares one event id; different runs do not', () => {
+  assert.equal(runEndedEventId('run-a'), runEndedEventId('run-a'));
+  assert.notEqual(runEndedEventId('run-a'), runEndedEventId('run-b'));
+  assert.match(runEndedEventId('run-a'), UUID_V5);
 });

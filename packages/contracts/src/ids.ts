@@ -15,3 +15,11 @@ export function deterministicId(...parts: readonly (string | number)[]): string 
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+/**
+ * The event id of a run's end. run.succeeded, run.failed, run.failed.job_not_found and run.failed.launch_error
+ * of one run all use it, whichever service decides, so JetStream and flow_events can only ever record one end.
+ */
+export function runEndedEventId(runId: string): string {
+  return deterministicId('run.finished', runId);
+}

@@ -3,7 +3,7 @@ export type { Envelope } from './envelope.js';
 export { defineEvent } from './define.js';
 export type { EventDefinition, EventData, EventRoute } from './define.js';
 export { DEFAULT_STREAM, DEFAULT_SUBJECT_ROOT, allSubjects, parseSubject, subjectFor } from './subjects.js';
-export { deterministicId } from './ids.js';
+export { deterministicId, runEndedEventId } from './ids.js';
 export { SERVICE_NAMES } from './services.js';
 export type { ServiceName } from './services.js';
 export {

@@ -1,4 +1,4 @@
-import { RunFailedV1, RunJobNotFoundV1, RunSucceededV1, deterministicId, type EventDefinition } from '@codex-k8s/contracts';
+import { RunFailedV1, RunJobNotFoundV1, RunSucceededV1, runEndedEventId, type EventDefinition } from '@codex-k8s/contracts';
 import { finishRun, getRun, listRunsByStatus, setRunLogsTail, type AgentRunRow } from '@codex-k8s/db';
 import { isNotFound, judgeJob, type JobVerdict } from '@codex-k8s/kube';
 import { errorMessage, startPeriodic } from '@codex-k8s/runtime';
@@ -55,7 +55,7 @@ export async function evaluateRun(deps: LauncherDeps, run: AgentRunRow): Promise
   const t = terminalOf(await observe(deps, run.job_name, run.job_namespace));
   if (!t) return false;
   await deps.bus.publish(t.def, {
-    id: deterministicId('run.finished', run.id),
+    id: runEndedEventId(run.id),
     correlationId: run.correlation_id,
     subject: `run/${run.id}`,
     data: {

@@ -1,4 +1,4 @@
-import { RunLaunchErrorV1, RunStartedV1, deterministicId } from '@codex-k8s/contracts';
+import { RunLaunchErrorV1, RunStartedV1, deterministicId, runEndedEventId } from '@codex-k8s/contracts';
 import { finishRun, getRun, markRunStarted } from '@codex-k8s/db';
 import { agentJobName, buildAgentJob, isAlreadyExists, isPermanentKubeError, kubeErrorMessage, toLabelValue } from '@codex-k8s/kube';
 import type { V1Job } from '@kubernetes/client-node';
@@ -67,7 +67,7 @@ export async function launchRun(deps: LauncherDeps, t: LaunchTarget): Promise<vo
     if (!isPermanentKubeError(err)) throw err;
     const error = kubeErrorMessage(err);
     await deps.bus.publish(RunLaunchErrorV1, {
-      id: deterministicId('run.finished', run.id),
+      id: runEndedEventId(run.id),
       correlationId: t.correlationId,
       causationId: t.causationId,
       subject: `run/${run.id}`,

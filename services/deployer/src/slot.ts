@@ -1,4 +1,4 @@
-import { RunLaunchErrorV1, SlotLeasedV1, deterministicId, type Envelope, type RunCreatedData } from '@codex-k8s/contracts';
+import { RunLaunchErrorV1, SlotLeasedV1, deterministicId, runEndedEventId, type Envelope, type RunCreatedData } from '@codex-k8s/contracts';
 import type { MessageMeta } from '@codex-k8s/bus';
 import { finishRun, getRun, leaseSlot, releaseSlot, setDeployTask, setRunSlot, upsertDeployTask, type AgentRunRow } from '@codex-k8s/db';
 import { directorySource, loadServicesYaml, ServicesConfigError, type ResolvedStack } from '@codex-k8s/services-config';
@@ -38,7 +38,7 @@ export const isPermanentDeployError = (err: unknown): boolean => err instanceof 
 /** Ends a run whose slot deploy cannot go on: `run.failed.launch_error` (runtime_deploy_failed), slot freed. */
 export async function failSlotRun(deps: DeployerDeps, run: AgentRunRow, ctx: { correlationId: string; causationId: string }, error: string): Promise<void> {
   await deps.bus.publish(RunLaunchErrorV1, {
-    id: deterministicId('run.finished', run.id),
+    id: runEndedEventId(run.id),
     correlationId: ctx.correlationId,
     causationId: ctx.causationId,
     subject: `run/${run.id}`,

@@ -1,4 +1,4 @@
-import { RunLaunchErrorV1, RunNamespacePreparedV1, deterministicId, type Envelope, type RunCreatedData, type SlotLeasedData } from '@codex-k8s/contracts';
+import { RunLaunchErrorV1, RunNamespacePreparedV1, deterministicId, runEndedEventId, type Envelope, type RunCreatedData, type SlotLeasedData } from '@codex-k8s/contracts';
 import type { MessageMeta } from '@codex-k8s/bus';
 import { finishRun, getRun } from '@codex-k8s/db';
 import { applyObject, buildBaseline, isManagedNamespace, isNotFound, isPermanentKubeError, kubeErrorMessage, namespaceLabels } from '@codex-k8s/kube';
@@ -53,7 +53,7 @@ async function ensureNamespace(deps: ProvisionerDeps, desired: V1Namespace): Pro
 
 async function failRun(deps: ProvisionerDeps, d: PrepareTarget & { correlationId: string; causationId: string }, error: string): Promise<void> {
   await deps.bus.publish(RunLaunchErrorV1, {
-    id: deterministicId('run.finished', d.run_id),
+    id: runEndedEventId(d.run_id),
     correlationId: d.correlationId,
     causationId: d.causationId,
     subject: `run/${d.run_id}`,

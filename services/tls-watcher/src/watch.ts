@@ -1,4 +1,4 @@
-import { RunLaunchErrorV1, SlotReadyV1, SlotTlsFailedV1, deterministicId, type Envelope, type SlotDeployedData } from '@codex-k8s/contracts';
+import { RunLaunchErrorV1, SlotReadyV1, SlotTlsFailedV1, deterministicId, runEndedEventId, type Envelope, type SlotDeployedData } from '@codex-k8s/contracts';
 import type { Bus } from '@codex-k8s/bus';
 import { finishRun, getRun, type Db } from '@codex-k8s/db';
 import { isNotFound } from '@codex-k8s/kube';
@@ -48,7 +48,7 @@ export async function handleSlotDeployed(deps: WatcherDeps, e: Envelope<SlotDepl
       await deps.bus.publish(SlotTlsFailedV1, { id: deterministicId('slot.tls.failed', d.run_id), correlationId: e.correlationid, causationId: e.id, subject: `run/${d.run_id}`, data: { ...base, host: d.host, reason, message } });
       const error = `TLS for ${d.host}: ${reason}: ${message}`;
       await deps.bus.publish(RunLaunchErrorV1, {
-        id: deterministicId('run.finished', d.run_id),
+        id: runEndedEventId(d.run_id),
         correlationId: e.correlationid,
         causationId: e.id,
         subject: `run/${d.run_id}`,
