@@ -7,7 +7,7 @@ export type { AgentRunRow, ProjectRow, RepositoryRow, RunStatus, SlotRow } from 
 export { insertFlowEvent, lastFlowEventId, listFlowEvents, listFlowEventsAfter, listFlowEventsByType } from './repositories/flow-events.repository.js';
 export { countDuplicate, insertDeliveryIfAbsent, markDeliveryPublished } from './repositories/webhook-deliveries.repository.js';
 export type { MemberRole, RunOutcome } from './tables/platform.table.js';
-export { addMember, bindRepository, findBinding, findProjectBySlug, findSender, upsertProject } from './repositories/projects.repository.js';
+export { addMember, bindRepository, findBinding, findProjectBySlug, findProjectRepository, findSender, upsertProject } from './repositories/projects.repository.js';
 export { finishRun, getRun, insertRunOnce, listRunsByStatus, listRunsOfIssue, markRunStarted, setRunLogsTail, setRunSlot } from './repositories/runs.repository.js';
 export type { NewRun } from './repositories/runs.repository.js';
 export type { DeployLogLine, RuntimeDeployTaskRow } from './tables/platform.table.js';

@@ -6,7 +6,7 @@ import { ClusterScopedError } from './apply.js';
 import { deployStack } from './deploy.js';
 import type { DeployerDeps } from './deps.js';
 import { NAME } from './deps.js';
-import { failSlotRun, isPermanentDeployError, loadSlotStack } from './slot.js';
+import { bindingOf, failSlotRun, isPermanentDeployError, loadSlotStack } from './slot.js';
 import { slotVars } from './vars.js';
 
 /**
@@ -27,15 +27,8 @@ export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunName
     void appendDeployLog(deps.db, run.id, [{ stage, level, message }]).catch(() => undefined);
   };
   try {
-    const [owner, name] = task.repository_full_name.split('/');
-    const repo = await deps.db
-      .selectFrom('repositories')
-      .select('clone_url')
-      .where('project_id', '=', run.project_id)
-      .where('owner', '=', owner ?? '')
-      .where('name', '=', name ?? '')
-      .executeTakeFirstOrThrow();
-    const { snapshot, stack } = await loadSlotStack(deps, { cloneUrl: repo.clone_url, ref: task.commit_sha ?? task.build_ref, servicesYaml: task.services_yaml_path, slot: task.slot_no });
+    const repo = await bindingOf(deps, run.project_id, task.repository_full_name);
+    const { snapshot, stack } = await loadSlotStack(deps, { cloneUrl: repo.cloneUrl, ref: task.commit_sha ?? task.build_ref, servicesYaml: task.services_yaml_path, slot: task.slot_no });
     log('repo-sync', `services.yaml at ${snapshot.commit.slice(0, 12)} for ${stack.env} slot ${stack.slot}: namespace ${stack.namespace}, host ${stack.host ?? '(none)'}`);
     const vars = slotVars(stack, { clusterIssuer: deps.config.CODEXK8S_CLUSTER_ISSUER });
     const result = await deployStack(

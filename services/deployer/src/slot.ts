@@ -1,22 +1,15 @@
 import { RunLaunchErrorV1, SlotLeasedV1, deterministicId, runEndedEventId, type Envelope, type RunCreatedData } from '@codex-k8s/contracts';
 import type { MessageMeta } from '@codex-k8s/bus';
-import { finishRun, getRun, leaseSlot, releaseSlot, setDeployTask, setRunSlot, upsertDeployTask, type AgentRunRow } from '@codex-k8s/db';
+import { findProjectRepository, finishRun, getRun, leaseSlot, releaseSlot, setDeployTask, setRunSlot, upsertDeployTask, type AgentRunRow } from '@codex-k8s/db';
 import { directorySource, loadServicesYaml, ServicesConfigError, type ResolvedStack } from '@codex-k8s/services-config';
 import { TemplateError } from '@codex-k8s/templates';
 import type { DeployerDeps } from './deps.js';
 import { fetchSnapshot, type Snapshot } from './repo.js';
 
-/** The repository binding of a run, from its stored payload and the repositories table. */
-async function bindingOf(deps: DeployerDeps, run: AgentRunRow): Promise<{ cloneUrl: string; servicesYaml: string; ref: string; fullName: string }> {
-  const [owner, name] = (run.repository_full_name ?? '').split('/');
-  const repo = await deps.db
-    .selectFrom('repositories')
-    .selectAll()
-    .where('project_id', '=', run.project_id ?? '')
-    .where('owner', '=', owner ?? '')
-    .where('name', '=', name ?? '')
-    .executeTakeFirst();
-  if (!repo) throw new ServicesConfigError(run.repository_full_name ?? '', '', 'the repository is no longer bound to the project');
+/** The repository binding of a run (its project and `owner/name`) from the repositories table. */
+export async function bindingOf(deps: DeployerDeps, projectId: string, fullName: string): Promise<{ cloneUrl: string; servicesYaml: string; ref: string; fullName: string }> {
+  const repo = await findProjectRepository(deps.db, projectId, fullName);
+  if (!repo) throw new ServicesConfigError(fullName, '', 'the repository is no longer bound to the project');
   return { cloneUrl: repo.clone_url, servicesYaml: repo.services_yaml_path, ref: repo.default_ref, fullName: `${repo.owner}/${repo.name}` };
 }
 
@@ -66,7 +59,7 @@ export async function handleSlotRunCreated(deps: DeployerDeps, e: Envelope<RunCr
     throw new Error('no free slot yet; retrying');
   }
   try {
-    const b = await bindingOf(deps, run);
+    const b = await bindingOf(deps, run.project_id, run.repository_full_name ?? '');
     const { snapshot, stack } = await loadSlotStack(deps, { cloneUrl: b.cloneUrl, ref: b.ref, servicesYaml: b.servicesYaml, slot });
     await setRunSlot(deps.db, run.id, { slotNo: slot, namespace: stack.namespace });
     await upsertDeployTask(deps.db, { runId: run.id, namespace: stack.namespace, slotNo: slot, repositoryFullName: b.fullName, servicesYamlPath: b.servicesYaml, buildRef: snapshot.commit });

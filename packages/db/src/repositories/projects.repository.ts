@@ -89,3 +89,9 @@ export async function findSender(db: Db, projectId: string, login: string): Prom
     .executeTakeFirst();
   return row ? { platformAdmin: row.is_platform_admin, role: row.role ?? null } : undefined;
 }
+
+/** A project's binding of one repository by `owner/name`, if it still exists. */
+export async function findProjectRepository(db: Db, projectId: string, fullName: string): Promise<RepositoryRow | undefined> {
+  const [owner = '', name = ''] = fullName.split('/');
+  return db.selectFrom('repositories').selectAll().where('project_id', '=', projectId).where('owner', '=', owner).where('name', '=', name).executeTakeFirst();
+}
