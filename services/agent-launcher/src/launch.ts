@@ -16,6 +16,9 @@ export interface LaunchTarget {
   readonly env?: Readonly<Record<string, string>>;
 }
 
+/** A Job of our name that belongs to another run: never adopted, the launch fails. */
+class ForeignJobError extends Error {}
+
 async function createOrAdopt(deps: LauncherDeps, job: V1Job, runId: string): Promise<{ adopted: boolean }> {
   const namespace = job.metadata?.namespace ?? '';
   try {
@@ -26,7 +29,7 @@ async function createOrAdopt(deps: LauncherDeps, job: V1Job, runId: string): Pro
   }
   const existing = await deps.batch.readNamespacedJob({ name: job.metadata?.name ?? '', namespace });
   if (existing.metadata?.labels?.[deps.keys.runId] !== toLabelValue(runId)) {
-    throw Object.assign(new Error(`job ${namespace}/${existing.metadata?.name ?? ''} exists and belongs to another run`), { code: 422 });
+    throw new ForeignJobError(`job ${namespace}/${existing.metadata?.name ?? ''} exists and belongs to another run`);
   }
   return { adopted: true };
 }
@@ -64,7 +67,7 @@ export async function launchRun(deps: LauncherDeps, t: LaunchTarget): Promise<vo
   try {
     ({ adopted } = await createOrAdopt(deps, job, run.id));
   } catch (err) {
-    if (!isPermanentKubeError(err)) throw err;
+    if (!(err instanceof ForeignJobError) && !isPermanentKubeError(err)) throw err;
     const error = kubeErrorMessage(err);
     await deps.bus.publish(RunLaunchErrorV1, {
       id: runEndedEventId(run.id),

@@ -8,6 +8,11 @@ export class ClusterScopedError extends Error {
   override readonly name = 'ClusterScopedError';
 }
 
+/** A unit that cannot become ready by retrying: it failed, timed out, or its kind is not served. */
+export class UnitError extends Error {
+  override readonly name = 'UnitError';
+}
+
 /**
  * Resolves every object's scope through API discovery and refuses the deploy when any is cluster-scoped
  * (ClusterIssuer, ClusterRole, Namespace, CRD...) or not served at all. Runs before the first apply.
@@ -16,7 +21,7 @@ export async function checkScopes(applier: ObjectApplier, objects: readonly Rend
   const clusterScoped: string[] = [];
   for (const { object: o, file } of objects) {
     const namespaced = await applier.isNamespaced(o.apiVersion ?? '', o.kind ?? '');
-    if (namespaced === undefined) throw new Error(`${file}: ${o.kind ?? ''} (${o.apiVersion ?? ''}) is not served by the cluster`);
+    if (namespaced === undefined) throw new UnitError(`${file}: ${o.kind ?? ''} (${o.apiVersion ?? ''}) is not served by the cluster`);
     if (!namespaced) clusterScoped.push(`${o.kind ?? ''}/${o.metadata?.name ?? ''} (${file})`);
   }
   if (clusterScoped.length > 0) {
@@ -57,12 +62,12 @@ async function waitReady(deps: ApplyDeps, o: KubernetesObject): Promise<void> {
     if (live) {
       const r = readinessOf(live as never);
       if (r.state === 'ready') return;
-      if (r.state === 'failed') throw new Error(`${o.kind ?? ''}/${o.metadata?.name ?? ''} in ${o.metadata?.namespace ?? ''}: ${r.condition}`);
+      if (r.state === 'failed') throw new UnitError(`${o.kind ?? ''}/${o.metadata?.name ?? ''} in ${o.metadata?.namespace ?? ''}: ${r.condition}`);
       awaiting = r.condition;
     }
     await sleep(deps.pollMs);
   }
-  throw new Error(`${o.kind ?? ''}/${o.metadata?.name ?? ''} in ${o.metadata?.namespace ?? ''} not ready after ${Math.round(deps.timeoutMs / 1000)}s: waiting for ${awaiting}`);
+  throw new UnitError(`${o.kind ?? ''}/${o.metadata?.name ?? ''} in ${o.metadata?.namespace ?? ''} not ready after ${Math.round(deps.timeoutMs / 1000)}s: waiting for ${awaiting}`);
 }
 
 /**

@@ -2,7 +2,7 @@ import { SlotDeployedV1, SlotUnitReadyV1, deterministicId, type Envelope, type R
 import type { MessageMeta } from '@codex-k8s/bus';
 import { appendDeployLog, getDeployTask, getRun, lastFingerprint, setDeployTask } from '@codex-k8s/db';
 import { directorySource } from '@codex-k8s/services-config';
-import { ClusterScopedError } from './apply.js';
+import { ClusterScopedError, UnitError } from './apply.js';
 import { deployStack } from './deploy.js';
 import type { DeployerDeps } from './deps.js';
 import { NAME } from './deps.js';
@@ -81,6 +81,5 @@ export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunName
  * timed out, a kind the cluster does not serve; and any error on the last allowed delivery. Pure.
  */
 export function endsTheRun(err: unknown, lastDelivery: boolean): boolean {
-  const message = err instanceof Error ? err.message : String(err);
-  return lastDelivery || isPermanentDeployError(err) || err instanceof ClusterScopedError || /not ready after|Job failed|is not served/.test(message);
+  return lastDelivery || isPermanentDeployError(err) || err instanceof ClusterScopedError || err instanceof UnitError;
 }
