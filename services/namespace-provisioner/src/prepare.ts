@@ -68,7 +68,6 @@ export interface PrepareTarget {
   readonly run_id: string;
   readonly project_id: string;
   readonly runtime_mode: 'full-env';
-  readonly issue_number: number | null;
   readonly namespace: string;
   readonly slot?: { readonly slotNo: number };
 }
@@ -83,7 +82,8 @@ export async function prepareNamespace(deps: ProvisionerDeps, t: PrepareTarget, 
   const run = await getRun(deps.db, t.run_id);
   if (!run || (run.status !== 'pending' && run.status !== 'running')) return;
   try {
-    const created = await ensureNamespace(deps, desiredNamespace(deps, t, e.correlationid, t.slot));
+    // The issue number comes from the run row read above (slot.leased does not carry it).
+    const created = await ensureNamespace(deps, desiredNamespace(deps, { ...t, issue_number: run.issue_number }, e.correlationid, t.slot));
     const objects = buildBaseline(t.namespace, deps.baseline, deps.keys);
     for (const obj of objects) await applyObject(deps.objects, obj, NAME);
     await deps.bus.publish(RunNamespacePreparedV1, {
@@ -117,12 +117,11 @@ export async function prepareNamespace(deps: ProvisionerDeps, t: PrepareTarget, 
 export async function handleRunCreated(deps: ProvisionerDeps, e: Envelope<RunCreatedData>, meta: MessageMeta): Promise<void> {
   const d = e.data;
   if (d.runtime_mode !== 'full-env' || !d.namespace || d.runtime_deploy) return;
-  await prepareNamespace(deps, { run_id: d.run_id, project_id: d.project_id, runtime_mode: 'full-env', issue_number: d.issue_number, namespace: d.namespace }, e, meta);
+  await prepareNamespace(deps, { run_id: d.run_id, project_id: d.project_id, runtime_mode: 'full-env', namespace: d.namespace }, e, meta);
 }
 
 /** `slot.leased`: the slot's namespace (kept between runs) gets the run labels and the baseline. */
 export async function handleSlotLeased(deps: ProvisionerDeps, e: Envelope<SlotLeasedData>, meta: MessageMeta): Promise<void> {
   const d = e.data;
-  const run = await getRun(deps.db, d.run_id);
-  await prepareNamespace(deps, { run_id: d.run_id, project_id: d.project_id, runtime_mode: 'full-env', issue_number: run?.issue_number ?? null, namespace: d.namespace, slot: { slotNo: d.slot_no } }, e, meta);
+  await prepareNamespace(deps, { run_id: d.run_id, project_id: d.project_id, runtime_mode: 'full-env', namespace: d.namespace, slot: { slotNo: d.slot_no } }, e, meta);
 }
