@@ -1,19 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { SERVICE_NAMES, type ServiceName } from '@codex-k8s/contracts';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from './paths.js';
 import { freePort, waitReady } from './proc.js';
 
-/** The seven platform services, in the order the dev loop starts them (consumers before the producer). */
-export const PLATFORM_SERVICES = [
-  'audit-writer',
-  'planner',
-  'namespace-provisioner',
-  'deployer',
-  'tls-watcher',
-  'agent-launcher',
-  'webhook-ingress',
-] as const;
+/** The seven platform services (contracts' SERVICE_NAMES), in start order: the webhook endpoint last, once every consumer runs. */
+export const PLATFORM_SERVICES: readonly ServiceName[] = [...SERVICE_NAMES.filter((n) => n !== 'webhook-ingress'), 'webhook-ingress'];
 
 export interface ServiceProcess {
   readonly name: string;
