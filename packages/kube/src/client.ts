@@ -44,11 +44,3 @@ export class ObjectApplier extends KubernetesObjectApi {
     return this.requestPromise<T>(ctx);
   }
 }
-
-/**
- * Server-side apply of one object with the service's field manager (its name), forcing ownership of the
- * fields it sets: idempotent, and a second apply of the same object changes nothing.
- */
-export async function applyObject<T extends KubernetesObject>(objects: ObjectApplier, obj: T, fieldManager: string): Promise<T> {
-  return objects.apply(obj, fieldManager);
-}

@@ -1,4 +1,4 @@
-export { applyObject, loadKubeConfig, ObjectApplier } from './client.js';
+export { loadKubeConfig, ObjectApplier } from './client.js';
 export { isAlreadyExists, isForbidden, isGone, isNotFound, isPermanentKubeError, kubeErrorMessage, statusOf } from './errors.js';
 export { agentJobName, runNamespaceName, shortId, toDnsLabel, toLabelValue } from './names.js';
 export { isManagedNamespace, isManagedRunNamespace, labelKeys, MANAGED_BY, NAMESPACE_PURPOSE_RUN, NAMESPACE_PURPOSE_SLOT, namespaceLabels } from './labels.js';

@@ -1,7 +1,7 @@
 import { RunLaunchErrorV1, RunNamespacePreparedV1, deterministicId, runEndedEventId, type Envelope, type RunCreatedData, type SlotLeasedData } from '@codex-k8s/contracts';
 import type { MessageMeta } from '@codex-k8s/bus';
 import { finishRun, getRun } from '@codex-k8s/db';
-import { applyObject, buildBaseline, isManagedNamespace, isNotFound, isPermanentKubeError, kubeErrorMessage, namespaceLabels } from '@codex-k8s/kube';
+import { buildBaseline, isManagedNamespace, isNotFound, isPermanentKubeError, kubeErrorMessage, namespaceLabels } from '@codex-k8s/kube';
 import { errorMessage } from '@codex-k8s/runtime';
 import type { V1Namespace } from '@kubernetes/client-node';
 import { NAME, type ProvisionerDeps } from './deps.js';
@@ -47,7 +47,7 @@ async function ensureNamespace(deps: ProvisionerDeps, desired: V1Namespace): Pro
     throw new NamespaceRefused(`namespace ${name} exists and is not managed by codex-k8s (missing ${deps.keys.managedBy}); refusing to adopt it`);
   }
   if (existing?.metadata?.deletionTimestamp) throw new Error(`namespace ${name} is terminating; retrying`);
-  await applyObject(deps.objects, desired, NAME);
+  await deps.objects.apply(desired, NAME);
   return !existing;
 }
 
@@ -85,7 +85,7 @@ export async function prepareNamespace(deps: ProvisionerDeps, t: PrepareTarget, 
     // The issue number comes from the run row read above (slot.leased does not carry it).
     const created = await ensureNamespace(deps, desiredNamespace(deps, { ...t, issue_number: run.issue_number }, e.correlationid, t.slot));
     const objects = buildBaseline(t.namespace, deps.baseline, deps.keys);
-    for (const obj of objects) await applyObject(deps.objects, obj, NAME);
+    for (const obj of objects) await deps.objects.apply(obj, NAME);
     await deps.bus.publish(RunNamespacePreparedV1, {
       id: deterministicId('run.namespace.prepared', t.run_id),
       correlationId: e.correlationid,
