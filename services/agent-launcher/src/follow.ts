@@ -2,17 +2,18 @@ import { RunFailedV1, RunJobNotFoundV1, RunSucceededV1, runEndedEventId, type Ev
 import { finishRun, getRun, listRunsByStatus, setRunLogsTail, type AgentRunRow } from '@codex-k8s/db';
 import { isNotFound, judgeJob, type JobVerdict } from '@codex-k8s/kube';
 import { errorMessage, startPeriodic } from '@codex-k8s/runtime';
-import { Watch, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { Watch, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import type { LauncherDeps } from './deps.js';
 
 type Terminal = { def: EventDefinition; status: 'succeeded' | 'failed'; reason: string | null; error: string | null };
 
-async function observe(deps: LauncherDeps, name: string, namespace: string): Promise<JobVerdict | 'not_found'> {
+/** The Job's verdict and the pods it was judged from (also the source of the log tail). */
+async function observe(deps: LauncherDeps, name: string, namespace: string): Promise<{ verdict: JobVerdict | 'not_found'; pods: V1Pod[] }> {
   let job: V1Job;
   try {
     job = await deps.batch.readNamespacedJob({ name, namespace });
   } catch (err) {
-    if (isNotFound(err)) return 'not_found';
+    if (isNotFound(err)) return { verdict: 'not_found', pods: [] };
     throw err;
   }
   const pods = (await deps.core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` })).items;
@@ -20,17 +21,16 @@ async function observe(deps: LauncherDeps, name: string, namespace: string): Pro
   const first = events
     .map((ev) => ({ message: ev.message ?? 'pods could not be created', firstSeen: new Date(ev.firstTimestamp ?? ev.eventTime ?? ev.metadata?.creationTimestamp ?? Date.now()) }))
     .sort((a, b) => a.firstSeen.getTime() - b.firstSeen.getTime())[0];
-  return judgeJob({ job, pods, failedCreate: first ?? null, now: new Date(), createDeadlineMs: deps.job.createDeadlineMs });
+  return { verdict: judgeJob({ job, pods, failedCreate: first ?? null, now: new Date(), createDeadlineMs: deps.job.createDeadlineMs }), pods };
 }
 
 /**
  * The last 200 log lines of the Job's newest pod, or the reason they could not be read (no pod left, or a node
  * that serves no logs, such as the local stack's kwok nodes).
  */
-async function logsTail(deps: LauncherDeps, job: string, namespace: string): Promise<string> {
+async function logsTail(deps: LauncherDeps, pods: readonly V1Pod[], namespace: string): Promise<string> {
   try {
-    const pods = (await deps.core.listNamespacedPod({ namespace, labelSelector: `job-name=${job}` })).items;
-    const pod = pods.sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')))[0];
+    const pod = [...pods].sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')))[0];
     if (!pod?.metadata?.name) return '(logs unavailable: no pod of the Job is left)';
     return await deps.core.readNamespacedPodLog({ name: pod.metadata.name, namespace, container: 'run', tailLines: 200 });
   } catch (err) {
@@ -52,7 +52,8 @@ function terminalOf(v: JobVerdict | 'not_found'): Terminal | undefined {
  */
 export async function evaluateRun(deps: LauncherDeps, run: AgentRunRow): Promise<boolean> {
   if (run.status !== 'running' || !run.job_name || !run.job_namespace || !run.project_id || !run.runtime_mode) return false;
-  const t = terminalOf(await observe(deps, run.job_name, run.job_namespace));
+  const seen = await observe(deps, run.job_name, run.job_namespace);
+  const t = terminalOf(seen.verdict);
   if (!t) return false;
   await deps.bus.publish(t.def, {
     id: runEndedEventId(run.id),
@@ -71,7 +72,7 @@ export async function evaluateRun(deps: LauncherDeps, run: AgentRunRow): Promise
     },
   });
   await finishRun(deps.db, run.id, t.status, { event_type: t.def.type, reason: t.reason, error: t.error });
-  await setRunLogsTail(deps.db, run.id, await logsTail(deps, run.job_name, run.job_namespace));
+  await setRunLogsTail(deps.db, run.id, await logsTail(deps, seen.pods, run.job_namespace));
   deps.log.info({ run: run.id, outcome: t.def.type, reason: t.reason }, 'run finished');
   return true;
 }
