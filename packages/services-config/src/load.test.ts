@@ -119,3 +119,10 @@ test('infrastructure-singleton services deploy only into the platform namespace 
   assert.ok(!(await load(src, 'production', 0)).services.some((x) => x.name === 'oauth2-proxy'), 'not outside the platform namespace');
   assert.ok((await load(src, 'production', 0, { platformNamespace: 'shop-prod' })).services.some((x) => x.name === 'oauth2-proxy'));
 });
+
+test('a read refused by the source keeps its message; any other read failure is "file not found"', async () => {
+  const refusing = { ...files(), read: async (p: string) => Promise.reject(new ServicesConfigError(p, '', 'symlink "x" leads outside the repository; refusing to follow it')) };
+  await failsWith(load(refusing), /^services\.yaml: symlink "x" leads outside the repository; refusing to follow it$/);
+  const failing = { ...files(), read: async () => Promise.reject(new Error('EACCES: /abs/path/services.yaml')) };
+  await failsWith(load(failing), /^services\.yaml: file not found$/);
+});

@@ -18,7 +18,9 @@ async function decode(src: ConfigSource, file: string): Promise<Obj> {
   let text: string;
   try {
     text = await src.read(file);
-  } catch {
+  } catch (err) {
+    // A refusal (a symlink leading outside the repository) keeps its own message; only a plain read failure is "not found".
+    if (err instanceof ServicesConfigError) throw err;
     throw new ServicesConfigError(file, '', 'file not found');
   }
   let merged: unknown = {};
