@@ -4,11 +4,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { register } from 'prom-client';
 import { acceptDelivery, type AcceptDeps } from './accept.js';
 import { webhookDuration, webhookRequests } from './metrics.js';
+import { createEdgeServer, type EdgeLimits } from './server.js';
 import { verifySignature } from './signature.js';
 
 export interface AppDeps extends AcceptDeps {
   readonly secret: string;
   readonly maxBodyBytes: number;
+  /** Connection cap and header/body deadlines of the listener (slow clients must not hold it). */
+  readonly limits: EdgeLimits;
   readonly log: Logger;
   readonly ready: () => Promise<boolean>;
 }
@@ -16,12 +19,16 @@ export interface AppDeps extends AcceptDeps {
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const EVENT_NAME = /^[a-z_]{1,64}$/;
 
-/** Builds the HTTP app (never listens: main.ts does). */
+/**
+ * Builds the HTTP app on a server with the edge limits applied (never listens: main.ts does).
+ * @throws RangeError when the limits' header timeout exceeds the request timeout (config.ts refuses that first).
+ */
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     disableRequestLogging: true,
     bodyLimit: deps.maxBodyBytes,
+    serverFactory: (handler) => createEdgeServer(deps.limits, handler),
   });
   let accepting = true;
   app.addHook('onClose', async () => {

@@ -26,3 +26,27 @@ test('every bad variable is named, and no value is echoed', () => {
     },
   );
 });
+
+test('edge limits: defaults, bounds, and headers within the request timeout', () => {
+  const c = readConfig(minimal);
+  assert.equal(c.CODEXK8S_WEBHOOK_MAX_CONNECTIONS, 256);
+  assert.equal(c.CODEXK8S_WEBHOOK_HEADERS_TIMEOUT_MS, 5000);
+  assert.equal(c.CODEXK8S_WEBHOOK_REQUEST_TIMEOUT_MS, 10_000, 'GitHub waits 10 s for an answer');
+  assert.equal(c.CODEXK8S_WEBHOOK_KEEP_ALIVE_TIMEOUT_MS, 5000);
+  const set = readConfig({ ...minimal, CODEXK8S_WEBHOOK_MAX_CONNECTIONS: '5', CODEXK8S_WEBHOOK_HEADERS_TIMEOUT_MS: '1000', CODEXK8S_WEBHOOK_REQUEST_TIMEOUT_MS: '1000' });
+  assert.equal(set.CODEXK8S_WEBHOOK_MAX_CONNECTIONS, 5);
+  assert.equal(set.CODEXK8S_WEBHOOK_HEADERS_TIMEOUT_MS, 1000);
+  const bad = { CODEXK8S_WEBHOOK_MAX_CONNECTIONS: '0', CODEXK8S_WEBHOOK_HEADERS_TIMEOUT_MS: '10', CODEXK8S_WEBHOOK_REQUEST_TIMEOUT_MS: '600000', CODEXK8S_WEBHOOK_KEEP_ALIVE_TIMEOUT_MS: '1.5' };
+  assert.throws(
+    () => readConfig({ ...minimal, ...bad }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      for (const name of Object.keys(bad)) assert.match(err.message, new RegExp(name));
+      return true;
+    },
+  );
+  assert.throws(
+    () => readConfig({ ...minimal, CODEXK8S_WEBHOOK_HEADERS_TIMEOUT_MS: '8000', CODEXK8S_WEBHOOK_REQUEST_TIMEOUT_MS: '4000' }),
+    /CODEXK8S_WEBHOOK_HEADERS_TIMEOUT_MS: must not exceed CODEXK8S_WEBHOOK_REQUEST_TIMEOUT_MS/,
+  );
+});
