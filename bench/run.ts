@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { connectBus } from '@codex-k8s/bus';
+import { BUS_ADMIN } from '@codex-k8s/contracts';
 import { createDb } from '@codex-k8s/db';
+import { createLogger } from '@codex-k8s/runtime';
 import { REPO_ROOT, stackEnv, startServiceProcess, startStack, stopStack } from '@codex-k8s/stack';
 import { runLoad, type LoadResult } from './load.js';
 
@@ -39,6 +40,17 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () =
 const stack = await startStack({ name, with: ['postgres', 'nats'], log: (l) => console.error(`   ${l}`) });
 const env: Record<string, string> = { ...stackEnv(stack), ...bus, LOG_LEVEL: 'warn', CODEXK8S_GITHUB_WEBHOOK_SECRET: secret };
 const results: LoadResult[] = [];
+// As bus-admin: creates the streams up front (audit-writer, which owns them, starts only for part 2; webhook-ingress
+// waits for them) and reads the backlog afterwards.
+const admin = await connectBus({
+  url: env.NATS_URL ?? '',
+  name: BUS_ADMIN,
+  ...(env.NATS_NKEY_SEED_FILE ? { nkeySeedFile: env.NATS_NKEY_SEED_FILE } : {}),
+  stream: bus.BUS_STREAM,
+  subjectRoot: bus.BUS_SUBJECT_ROOT,
+  manageStreams: true,
+  log: createLogger({ name: 'bench', level: 'warn' }),
+});
 try {
   const bare = await startBare();
   const bareUrl = `http://127.0.0.1:${bare.port}/api/v1/webhooks/github`;
@@ -60,9 +72,7 @@ try {
   console.log(`webhook-ingress peak RSS: ${ingressRss.toFixed(0)} MB`);
 
   // audit-writer: drain the backlog just produced (accepted deliveries, one webhook.received each).
-  const nc = await connect({ servers: env.NATS_URL ?? '' });
-  const backlog = (await (await jetstreamManager(nc)).streams.info(bus.BUS_STREAM)).state.messages;
-  await nc.close();
+  const backlog = (await admin.jsm.streams.info(bus.BUS_STREAM)).state.messages;
   const db = createDb(env.DATABASE_URL ?? '');
   const count = async (): Promise<number> =>
     Number((await db.selectFrom('flow_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
@@ -83,5 +93,6 @@ try {
   await db.destroy();
   console.log(`\naudit-writer: ${last - before}/${backlog} rows drained in ${drainS.toFixed(2)} s after ready: ${((last - atReady) / drainS).toFixed(0)} rows/s (${atReady - before} rows already written during the ${startedMs} ms start; peak RSS ${writerRss.toFixed(0)} MB)`);
 } finally {
+  await admin.drain();
   await stopStack(name, { purge: true });
 }

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WebhookDuplicateV1, deterministicId } from '@codex-k8s/contracts';
-import { connectBus, type Bus } from '@codex-k8s/bus';
-import { createLogger } from '@codex-k8s/runtime';
+import type { Bus } from '@codex-k8s/bus';
 import { startPostgres, stopPostgres, type PostgresHandle } from '@codex-k8s/stack';
+import { adminBus } from '../support/bus.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { requireEnv, uniqueBus, uniqueSuffix } from '../support/env.js';
 import { eventually } from '../support/github.js';
@@ -26,7 +26,8 @@ before(async () => {
   pgDir = mkdtempSync(join(tmpdir(), 'codex-k8s-pg-'));
   pgH = await startPostgres({ stateDir: pgDir });
   tdb = await freshDatabase(pgH.url);
-  bus = await connectBus({ url: requireEnv('NATS_URL'), name: 'test-publisher', stream: names.BUS_STREAM, subjectRoot: names.BUS_SUBJECT_ROOT, log: createLogger({ name: 'test', level: 'silent' }) });
+  // Publishes webhook.duplicate, so it claims the only source the catalog allows for it (credentials: bus-admin).
+  bus = await adminBus({ name: 'webhook-ingress', stream: names.BUS_STREAM, subjectRoot: names.BUS_SUBJECT_ROOT });
 });
 after(async () => {
   await Promise.all(running.map((s) => s.kill()));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WebhookDuplicateV1, deterministicId } from '@codex-k8s/contracts';
-import { connectBus, runConsumer, type Bus, type RunningConsumer } from '@codex-k8s/bus';
+import { runConsumer, type Bus, type RunningConsumer } from '@codex-k8s/bus';
 import { listFlowEventsByType } from '@codex-k8s/db';
-import { createLogger } from '@codex-k8s/runtime';
+import { adminBus } from '../support/bus.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { requireEnv, uniqueBus, uniqueSuffix } from '../support/env.js';
 import { eventually } from '../support/github.js';
@@ -19,7 +19,8 @@ const names = uniqueBus();
 
 before(async () => {
   tdb = await freshDatabase();
-  bus = await connectBus({ url: requireEnv('NATS_URL'), name: 'test-step', stream: names.BUS_STREAM, subjectRoot: names.BUS_SUBJECT_ROOT, log: createLogger({ name: 'test', level: 'silent' }) });
+  // Publishes webhook.duplicate, so it claims the only source the catalog allows for it (credentials: bus-admin).
+  bus = await adminBus({ name: 'webhook-ingress', stream: names.BUS_STREAM, subjectRoot: names.BUS_SUBJECT_ROOT });
   audit = await startService('audit-writer', { ...names, NATS_URL: requireEnv('NATS_URL'), DATABASE_URL: tdb.url, BUS_ACK_WAIT_MS: '2000' });
 });
 after(async () => {
@@ -34,7 +35,7 @@ test('a message that exhausts max_deliver becomes a dead-letter flow event with 
   const attempts: number[] = [];
   failing = await runConsumer(bus, {
     durable: 'always-failing-step',
-    filterSubjects: [bus.subjectOf(WebhookDuplicateV1)],
+    filterSubject: bus.subjectOf(WebhookDuplicateV1),
     decode: (b) => b,
     handle: async (_v, meta) => {
       attempts.push(meta.deliveryCount);

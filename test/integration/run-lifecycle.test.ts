@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getRun } from '@codex-k8s/db';
 import { BatchV1Api, CoreV1Api, NetworkingV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { PLATFORM_NS } from '../support/deploy.js';
 import { eventually } from '../support/github.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
 
@@ -16,16 +17,14 @@ const story = (rows: { event_type: string }[]): string[] => rows.map((r) => r.ev
 
 describe('a run end to end on the real control plane', () => {
   let p: Platform;
-  let platformNs: string;
+  // The stack installs deploy/base's platform namespace; its admission policies admit code-only Jobs only there.
+  const platformNs = PLATFORM_NS;
 
   before(async () => {
-    platformNs = `codex-platform-${Date.now().toString(36)}`;
-    await core.createNamespace({ body: { metadata: { name: platformNs } } });
     p = await startPlatform({ env: { CODEXK8S_PLATFORM_NAMESPACE: platformNs } });
   });
   after(async () => {
     await p?.stop();
-    await core.deleteNamespace({ name: platformNs }).catch(() => undefined);
   });
 
   test('run:dev on issue 42: namespace + baseline, Job under codex-runner, events in order, namespace gone', async () => {
@@ -91,7 +90,7 @@ describe('a run end to end on the real control plane', () => {
     assert.equal(started.namespace, null);
     assert.equal(started.runtime_mode, 'code-only');
     const job = await batch.readNamespacedJob({ name: started.job_name, namespace: platformNs });
-    assert.equal(job.spec?.template.spec?.serviceAccountName, undefined, 'no run ServiceAccount');
+    assert.equal(job.spec?.template.spec?.serviceAccountName, 'codex-agent', 'the code-only identity: no RBAC, no token; never a platform ServiceAccount');
   });
 
   test('deliveries that start no run are ignored with the reference reason codes', async () => {

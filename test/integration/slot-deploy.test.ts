@@ -9,6 +9,7 @@ import { directorySource, loadServicesYaml, type ResolvedStack } from '@codex-k8
 import { REPO_ROOT } from '@codex-k8s/stack';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api, RbacAuthorizationV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { ClusterScopedError } from '../../services/deployer/src/apply.js';
+import { TenantPolicyError } from '../../services/deployer/src/tenant-policy.js';
 import { deployStack, type UnitProgress } from '../../services/deployer/src/deploy.js';
 import { slotVars } from '../../services/deployer/src/vars.js';
 import { uniqueSuffix } from '../support/env.js';
@@ -22,6 +23,7 @@ const custom = kc.makeApiClient(CustomObjectsApi);
 const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
 const applier = ObjectApplier.forConfig(kc);
 const deps = { applier, fieldManager: 'deployer', timeoutMs: 60_000, pollMs: 250 };
+const reserved = { names: ['ServiceAccount/codex-runner', 'Role/codex-runner', 'RoleBinding/codex-runner'], managedByLabel: 'codex-k8s.dev/managed-by' };
 
 // The deployer's core against the real control plane with cert-manager: a copy of the sample project per test
 // run, slot numbers unique per run so parallel runs never share a namespace.
@@ -46,7 +48,7 @@ describe('slot deploy of the sample project', () => {
 
   test('everything deploys in order, each unit ready before the next; host, TLS and URL agree; certificate issued', async () => {
     const progress: UnitProgress[] = [];
-    const res = await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack), log: () => undefined, onUnitReady: async (p) => void progress.push(p) });
+    const res = await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack), reserved, log: () => undefined, onUnitReady: async (p) => void progress.push(p) });
     assert.equal(stack.namespace, `shop-dev-${slot}`);
     assert.deepEqual(progress.map((p) => `${p.unit.group}/${p.unit.name}`), ['infrastructure/config', 'infrastructure/postgres', 'migrations/migrate', 'internal/api', 'edge/gateway', 'frontend/web']);
     for (let i = 1; i < progress.length; i++) {
@@ -77,8 +79,8 @@ describe('slot deploy of the sample project', () => {
 
   test('a second reconcile with the same desired state changes no object', async () => {
     const before = await resourceVersions(stack.namespace);
-    const first = await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack), log: () => undefined });
-    const again = await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack), previousFingerprint: first.fingerprint, log: () => undefined });
+    const first = await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack), reserved, log: () => undefined });
+    const again = await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack), previousFingerprint: first.fingerprint, reserved, log: () => undefined });
     assert.equal(again.unchanged, true);
     assert.equal(again.fingerprint, first.fingerprint);
     // the first call re-applied identical objects (server-side apply no-ops) except the Job, which is replaced
@@ -90,7 +92,7 @@ describe('slot deploy of the sample project', () => {
 
   test('a value with YAML structure in it stays one string in one object', async () => {
     const hostile = 'hi\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: pwned\n# : {{ Env }}';
-    await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack, { SHOP_GREETING: hostile }), log: () => undefined });
+    await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack, { SHOP_GREETING: hostile }), reserved, log: () => undefined });
     const cm = await core.readNamespacedConfigMap({ name: 'shop-config', namespace: stack.namespace });
     assert.equal(cm.data?.greeting, hostile);
     await assert.rejects(rbac.readClusterRole({ name: 'pwned' }), (e: { code?: number }) => e.code === 404);
@@ -115,7 +117,7 @@ metadata:
   name: ${name}
 rules: []
 `);
-    await assert.rejects(deployStack(deps, { src: directorySource(repo), stack: s2, vars: vars(s2), log: () => undefined }), (e: unknown) => {
+    await assert.rejects(deployStack(deps, { src: directorySource(repo), stack: s2, vars: vars(s2), reserved, log: () => undefined }), (e: unknown) => {
       assert.ok(e instanceof ClusterScopedError);
       assert.match(e.message, new RegExp(`ClusterIssuer/${name} \\(deploy/api.yaml\\), ClusterRole/${name} \\(deploy/api.yaml\\)`));
       return true;
@@ -123,6 +125,37 @@ rules: []
     await assert.rejects(rbac.readClusterRole({ name }), (e: { code?: number }) => e.code === 404);
     await assert.rejects(custom.getClusterCustomObject({ group: 'cert-manager.io', version: 'v1', plural: 'clusterissuers', name }), (e: { code?: number }) => e.code === 404);
     assert.equal((await core.listNamespacedConfigMap({ namespace: s2.namespace })).items.filter((c) => c.metadata?.name === 'shop-config').length, 0, 'nothing applied');
+  });
+
+  test('a tenant RoleBinding to cluster-admin in its slot is refused before anything is applied', async () => {
+    const s3 = await loadServicesYaml(directorySource(repo), { file: 'services.yaml', env: 'ai', slot: slot + 2 });
+    await core.createNamespace({ body: { metadata: { name: s3.namespace } } });
+    created.push(s3.namespace);
+    const original = readFile(repo, 'deploy/web.yaml');
+    writeFileSync(join(repo, 'deploy/web.yaml'), `${original}---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: make-me-admin
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: cluster-admin
+subjects:
+  - kind: ServiceAccount
+    name: default
+`);
+    try {
+      await assert.rejects(deployStack(deps, { src: directorySource(repo), stack: s3, vars: vars(s3), reserved, log: () => undefined }), (e: unknown) => {
+        assert.ok(e instanceof TenantPolicyError, String(e));
+        assert.match(e.message, /RoleBinding\/make-me-admin \(deploy\/web\.yaml\) binds ClusterRole\/cluster-admin/);
+        return true;
+      });
+    } finally {
+      writeFileSync(join(repo, 'deploy/web.yaml'), original);
+    }
+    assert.deepEqual((await rbac.listNamespacedRoleBinding({ namespace: s3.namespace })).items.map((b) => b.metadata?.name), [], 'no binding exists');
+    assert.equal((await core.listNamespacedConfigMap({ namespace: s3.namespace })).items.filter((c) => c.metadata?.name === 'shop-config').length, 0, 'not even the first unit was applied');
   });
 });
 

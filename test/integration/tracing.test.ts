@@ -3,9 +3,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { WebhookReceivedV1, subjectFor } from '@codex-k8s/contracts';
 import { listFlowEvents } from '@codex-k8s/db';
+import { connectAs } from '../support/bus.js';
 import { freshDatabase } from '../support/database.js';
 import { requireEnv, uniqueBus } from '../support/env.js';
 import { eventually, sign } from '../support/github.js';
@@ -26,7 +26,7 @@ test('the W3C trace context crosses HTTP, JetStream headers and the consuming se
     startService('webhook-ingress', { ...env, CODEXK8S_GITHUB_WEBHOOK_SECRET: SECRET }, { http: true }),
     startService('audit-writer', env),
   ]);
-  const nc = await connect({ servers: requireEnv('NATS_URL') });
+  const nc = await connectAs();
   try {
     const traceId = randomBytes(16).toString('hex');
     const callerSpan = randomBytes(8).toString('hex');

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { listFlowEvents } from '@codex-k8s/db';
+import { connectAs } from '../support/bus.js';
 import { freshDatabase, type TestDatabase } from '../support/database.js';
 import { requireEnv, uniqueBus } from '../support/env.js';
 import { eventually, postWebhook, sign } from '../support/github.js';
@@ -35,7 +35,7 @@ describe('webhook-ingress + audit-writer against real Postgres and NATS', () => 
   });
 
   async function streamMessages(): Promise<number> {
-    const nc = await connect({ servers: requireEnv('NATS_URL') });
+    const nc = await connectAs();
     try {
       const jsm = await jetstreamManager(nc);
       return (await jsm.streams.info(bus.BUS_STREAM)).state.messages;
@@ -93,7 +93,7 @@ describe('webhook-ingress + audit-writer against real Postgres and NATS', () => 
   test('a redelivery after the JetStream duplicate window is still a duplicate (Postgres key)', async () => {
     const delivery = randomUUID();
     assert.equal((await postWebhook(base, { delivery, body: fixture, secret: SECRET })).status, 202);
-    const nc = await connect({ servers: requireEnv('NATS_URL') });
+    const nc = await connectAs();
     const jsm = await jetstreamManager(nc);
     await jsm.streams.purge(bus.BUS_STREAM); // as if the 2-minute window had long passed
     await nc.close();

@@ -21,7 +21,7 @@ export function deployManifests(dir = join(REPO_ROOT, 'deploy', 'base')): { file
   return out;
 }
 
-const CLUSTER_KINDS = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding']);
+const CLUSTER_KINDS = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
 
 /** Applies deploy/base the way `kubectl apply -k` would (namespace first, namespaced objects into it). */
 export async function applyDeployBase(kc: KubeConfig): Promise<KubernetesObject[]> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** A stack variable the test runner exports; fails loudly when a test is run without `npm test`. */
-export function requireEnv(name: 'DATABASE_URL' | 'NATS_URL' | 'KUBECONFIG'): string {
+export function requireEnv(name: 'DATABASE_URL' | 'NATS_URL' | 'KUBECONFIG' | 'CODEXK8S_SERVICE_KUBECONFIG_DIR'): string {
   const v = process.env[name];
   if (!v) throw new Error(`${name} is not set: run tests with \`npm test\` (it starts the local stack)`);
   return v;

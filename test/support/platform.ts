@@ -48,7 +48,9 @@ export function adminKubeConfig(): KubeConfig {
 
 /**
  * The run pipeline of real services (ingress, audit, planner, provisioner, launcher) on the shared stack with a
- * database and bus names of its own. `kubeconfigs` gives a service its own identity (default: admin).
+ * database and bus names of its own. Each service runs as its deploy/ ServiceAccount (the stack's service
+ * kubeconfigs, under deploy/base RBAC and admission policies); `kubeconfigs` (or a KUBECONFIG in a restart's env)
+ * gives a service another identity. The admin KUBECONFIG is for the test code only.
  */
 export async function startPlatform(opts: { env?: Record<string, string>; kubeconfigs?: Record<string, string>; services?: readonly string[]; before?: (db: TestDatabase['db']) => Promise<void> } = {}): Promise<Platform> {
   const tdb = await freshDatabase();
@@ -59,6 +61,8 @@ export async function startPlatform(opts: { env?: Record<string, string>; kubeco
     NATS_URL: requireEnv('NATS_URL'),
     DATABASE_URL: tdb.url,
     KUBECONFIG: requireEnv('KUBECONFIG'),
+    // Never admin: services get their own kubeconfig from this directory (startServiceProcess).
+    CODEXK8S_SERVICE_KUBECONFIG_DIR: requireEnv('CODEXK8S_SERVICE_KUBECONFIG_DIR'),
     CODEXK8S_GITHUB_WEBHOOK_SECRET: SECRET,
     CODEXK8S_WORKER_RUN_NAMESPACE_PREFIX: `t${uniqueSuffix()}`,
     CODEXK8S_JOB_RESYNC_INTERVAL_MS: '1000',
@@ -68,8 +72,8 @@ export async function startPlatform(opts: { env?: Record<string, string>; kubeco
   };
   const services = new Map<string, RunningService>();
   const start = async (name: string, extra: Record<string, string> = {}): Promise<void> => {
-    const kube = opts.kubeconfigs?.[name];
-    services.set(name, await startService(name, { ...env, ...(kube ? { KUBECONFIG: kube } : {}), ...extra }, { http: name === 'webhook-ingress' }));
+    const kubeconfig = extra.KUBECONFIG ?? opts.kubeconfigs?.[name];
+    services.set(name, await startService(name, { ...env, ...extra }, { http: name === 'webhook-ingress', ...(kubeconfig ? { kubeconfig } : {}) }));
   };
   for (const name of opts.services ?? PLATFORM_SERVICE_ORDER) await start(name);
   const baseUrl = `http://127.0.0.1:${services.get('webhook-ingress')?.httpPort ?? 0}`;

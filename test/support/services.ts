@@ -5,9 +5,10 @@ export type RunningService = ServiceProcess;
 
 /**
  * Starts a real service process with the given environment and waits for /readyz. Output goes to a log file
- * under the cache dir, named in failures.
+ * under the cache dir, named in failures. A service that talks to Kubernetes runs as its own deploy/ ServiceAccount
+ * unless `kubeconfig` names another identity (see serviceKubeconfigFile in @codex-k8s/stack).
  */
-export async function startService(name: string, env: Record<string, string>, opts: { http?: boolean } = {}): Promise<RunningService> {
+export async function startService(name: string, env: Record<string, string>, opts: { http?: boolean; kubeconfig?: string } = {}): Promise<RunningService> {
   const logFile = join(cacheDir(), 'test-logs', `${name}-${process.pid}-${Date.now()}.log`);
-  return startServiceProcess(name, { env, logFile, ...(opts.http ? { http: true } : {}) });
+  return startServiceProcess(name, { env, logFile, ...(opts.http ? { http: true } : {}), ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}) });
 }

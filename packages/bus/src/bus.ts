@@ -1,16 +1,26 @@
-import { allSubjects, subjectFor, type Envelope, type EventDefinition } from '@codex-k8s/contracts';
-import { injectTraceContext, type Logger } from '@codex-k8s/runtime';
+import { allSubjects, deadLetterStreamOf, inboxPrefix, subjectFor, type Envelope, type EventDefinition } from '@codex-k8s/contracts';
+import { errorMessage, injectTraceContext, type Logger } from '@codex-k8s/runtime';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import { buildEnvelope, type PublishInput } from './envelope.js';
-import { deadLetterAdvisorySubjects, ensureStream } from './topology.js';
+import { seedAuthenticator } from './credentials.js';
+import { deadLetterAdvisorySubjects, ensureStream, isNotFound } from './topology.js';
 
 /** Settings for connecting a service to the bus. */
 export interface BusOptions {
   readonly url: string;
   /** The service name: NATS connection name and the `source` of every event it publishes. */
   readonly name: string;
+  /** The credential's identity, which names the inbox prefix (`_INBOX_<identity>`); defaults to `name`. */
+  readonly identity?: string;
+  /** File with the identity's NKEY seed (NATS_NKEY_SEED_FILE); unset: connect without credentials. */
+  readonly nkeySeedFile?: string;
+  /**
+   * Create or update the event stream and the dead-letter advisory stream (the recorder and admin tools). Without
+   * it the bus only waits for the stream to exist: the other services may not create streams.
+   */
+  readonly manageStreams?: boolean;
   readonly stream: string;
   readonly subjectRoot: string;
   readonly log: Logger;
@@ -38,36 +48,42 @@ export interface Bus {
   readonly log: Logger;
   publish<S extends z.ZodType>(def: EventDefinition<S>, input: PublishInput<z.input<S>>): Promise<Published<z.infer<S>>>;
   subjectOf(def: Pick<EventDefinition, 'type' | 'version'>): string;
+  /** Resolves once the event stream exists (at once when this bus manages the streams). */
+  readonly streamReady: Promise<void>;
+  /** Readiness: the connection is open and the event stream exists. */
   isConnected(): boolean;
   drain(): Promise<void>;
 }
 
 /**
- * Connects to NATS and ensures the event stream and the dead-letter advisory stream exist (idempotent).
+ * Connects to NATS as the identity of `nkeySeedFile` (NKEY challenge/response, replies on its own inbox prefix).
+ * With `manageStreams` it ensures the event stream and the dead-letter advisory stream (idempotent); otherwise
+ * `streamReady` resolves once the stream exists (retried with a log line, never a crash).
  * Reconnects forever; publishes wait for a JetStream acknowledgement, so an acked event is persisted.
+ * @throws Error when the seed file is unreadable or holds no user seed, or the server refuses the credentials.
  */
 export async function connectBus(opts: BusOptions): Promise<Bus> {
   const nc = await connect({
     servers: opts.url.split(','),
     name: opts.name,
+    inboxPrefix: inboxPrefix(opts.identity ?? opts.name),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    ...(opts.nkeySeedFile ? { authenticator: seedAuthenticator(opts.nkeySeedFile) } : {}),
   });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  const advisoryStream = `${opts.stream}_DEAD_LETTERS`;
-  await ensureStream(jsm, {
-    name: opts.stream,
-    subjects: [allSubjects(opts.subjectRoot)],
-    maxAgeMs: opts.maxAgeMs ?? 7 * 24 * 3600_000,
-    duplicateWindowMs: opts.duplicateWindowMs ?? 2 * 60_000,
-  });
-  await ensureStream(jsm, {
-    name: advisoryStream,
-    subjects: deadLetterAdvisorySubjects(opts.stream),
-    maxAgeMs: opts.maxAgeMs ?? 7 * 24 * 3600_000,
-    duplicateWindowMs: 2 * 60_000,
-  });
+  const advisoryStream = deadLetterStreamOf(opts.stream);
+  let streamSeen = false;
+  let streamReady: Promise<void>;
+  if (opts.manageStreams) {
+    await ensureStreams(jsm, opts, advisoryStream);
+    streamSeen = true;
+    streamReady = Promise.resolve();
+  } else {
+    streamReady = waitForStream(jsm, nc, opts.stream, opts.log).then(() => void (streamSeen = true));
+    streamReady.catch(() => undefined); // awaited by the caller; the connection closing ends the wait
+  }
   void watchStatus(nc, opts.log);
   const subjectOf = (def: Pick<EventDefinition, 'type' | 'version'>): string => subjectFor(opts.subjectRoot, def);
   return {
@@ -80,7 +96,8 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     subjectRoot: opts.subjectRoot,
     log: opts.log,
     subjectOf,
-    isConnected: () => !nc.isClosed() && !nc.isDraining(),
+    streamReady,
+    isConnected: () => streamSeen && !nc.isClosed() && !nc.isDraining(),
     drain: () => nc.drain(),
     async publish(def, input) {
       const envelope = buildEnvelope(def, opts.name, input);
@@ -96,6 +113,37 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
       return { envelope, seq: ack.seq, duplicate: ack.duplicate };
     },
   };
+}
+
+async function ensureStreams(jsm: JetStreamManager, opts: BusOptions, advisoryStream: string): Promise<void> {
+  await ensureStream(jsm, {
+    name: opts.stream,
+    subjects: [allSubjects(opts.subjectRoot)],
+    maxAgeMs: opts.maxAgeMs ?? 7 * 24 * 3600_000,
+    duplicateWindowMs: opts.duplicateWindowMs ?? 2 * 60_000,
+  });
+  await ensureStream(jsm, {
+    name: advisoryStream,
+    subjects: deadLetterAdvisorySubjects(opts.stream),
+    maxAgeMs: opts.maxAgeMs ?? 7 * 24 * 3600_000,
+    duplicateWindowMs: 2 * 60_000,
+  });
+}
+
+/** Polls stream info until the stream exists; the recorder (audit-writer) creates it. */
+async function waitForStream(jsm: JetStreamManager, nc: NatsConnection, stream: string, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await jsm.streams.info(stream);
+      if (attempt > 1) log.info({ stream }, 'stream exists; starting');
+      return;
+    } catch (err) {
+      if (nc.isClosed() || nc.isDraining()) throw new Error(`connection closed while waiting for stream ${stream}`);
+      const why = isNotFound(err) ? 'stream does not exist yet; waiting for audit-writer to create it' : 'stream info failed; retrying';
+      log.warn({ stream, attempt, ...(isNotFound(err) ? {} : { err: errorMessage(err) }) }, why);
+      await new Promise((r) => setTimeout(r, Math.min(250 * attempt, 2_000)));
+    }
+  }
 }
 
 async function watchStatus(nc: NatsConnection, log: Logger): Promise<void> {

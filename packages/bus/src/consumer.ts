@@ -2,6 +2,7 @@ import { TerminalError, errorMessage, extractTraceContext, type Logger } from '@
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Bus } from './bus.js';
+import type { Limiter } from './limiter.js';
 import { ensureConsumer } from './topology.js';
 
 /** What a handler learns about the message besides its decoded value. */
@@ -14,11 +15,14 @@ export interface MessageMeta {
   readonly headers: Record<string, string>;
 }
 
-/** One durable consumer: which subjects, how to decode, what to do. */
+/** One durable consumer: which subject, how to decode, what to do. */
 export interface ConsumerOptions<T> {
-  /** The durable name: the service name, or `<service>-<purpose>` for a second input of the same service. */
+  /** The durable name (`consumerName(service, event)` for a service input; the bus permissions pin it). */
   readonly durable: string;
-  readonly filterSubjects: readonly string[];
+  /** The one subject it reads (absent: the whole stream); see ConsumerSpec. */
+  readonly filterSubject?: string;
+  /** A former durable this one takes over from (see ConsumerSpec.replaces). */
+  readonly replaces?: string;
   /** Defaults to the bus stream. */
   readonly stream?: string;
   /** Decodes the body; throw TerminalError for poison (it is terminated, not retried). */
@@ -30,6 +34,8 @@ export interface ConsumerOptions<T> {
   readonly maxDeliver: number;
   /** Delay before redelivery after the n-th failed attempt (last value repeats). */
   readonly backoffMs?: readonly number[];
+  /** Shared with the service's other consumers: bounds its handlers running at once across all inputs. */
+  readonly limiter?: Limiter;
 }
 
 /** A running consume loop. */
@@ -40,12 +46,12 @@ export interface RunningConsumer {
 
 const DEFAULT_BACKOFF_MS = [250, 1_000, 2_000, 5_000, 10_000, 30_000];
 
-/** Picks the redelivery delay for a failed attempt (1-based delivery count). */
 /** Whether a delivery is the last one `maxDeliver` allows (-1 or 0: unlimited, never the last). Pure. */
 export function isLastDelivery(deliveryCount: number, maxDeliver: number): boolean {
   return maxDeliver > 0 && deliveryCount >= maxDeliver;
 }
 
+/** Picks the redelivery delay for a failed attempt (1-based delivery count). */
 export function backoffFor(deliveryCount: number, backoffMs: readonly number[] = DEFAULT_BACKOFF_MS): number {
   const i = Math.min(Math.max(deliveryCount, 1), backoffMs.length) - 1;
   return backoffMs[i] ?? 1_000;
@@ -60,7 +66,8 @@ export async function runConsumer<T>(bus: Bus, opts: ConsumerOptions<T>): Promis
   const stream = opts.stream ?? bus.stream;
   await ensureConsumer(bus.jsm, stream, {
     durable: opts.durable,
-    filterSubjects: opts.filterSubjects,
+    ...(opts.filterSubject ? { filterSubject: opts.filterSubject } : {}),
+    ...(opts.replaces ? { replaces: opts.replaces } : {}),
     ackWaitMs: opts.ackWaitMs,
     maxDeliver: opts.maxDeliver,
     maxAckPending: Math.max(opts.concurrency * 4, 16),
@@ -122,7 +129,9 @@ async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger
     },
     parent,
   );
+  // From receipt, not from the start of the handler: a message waiting for the shared limiter stays delivered.
   const heartbeat = setInterval(() => m.working(), Math.max(Math.floor(opts.ackWaitMs / 3), 100));
+  const release = opts.limiter ? await opts.limiter.acquire() : () => undefined;
   try {
     await context.with(trace.setSpan(parent, span), async () => {
       const value = opts.decode(m.data, m.subject);
@@ -142,6 +151,7 @@ async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger
       m.nak(delay);
     }
   } finally {
+    release();
     clearInterval(heartbeat);
     span.end();
   }

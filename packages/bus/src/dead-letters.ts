@@ -3,7 +3,6 @@ import { TerminalError } from '@codex-k8s/runtime';
 import { z } from 'zod';
 import type { Bus } from './bus.js';
 import { runConsumer, type RunningConsumer } from './consumer.js';
-import { deadLetterAdvisorySubjects } from './topology.js';
 
 // The two JetStream advisories (io.nats.jetstream.advisory.v1.max_deliver / .terminated) share these fields.
 const Advisory = z.object({
@@ -54,13 +53,13 @@ function correlationOf(dl: DeadLetteredData): string {
 /**
  * Turns every MAX_DELIVERIES / MSG_TERMINATED advisory of the bus stream into a `bus.dead_lettered` event
  * carrying the original message (read back by stream sequence) and the reason. The advisories are captured
- * by a stream of their own, so nothing is lost while this consumer is down.
+ * by a stream of their own, so nothing is lost while this consumer is down; that stream holds nothing else, so
+ * the consumer reads all of it (no filter).
  */
 export async function runDeadLetterCapture(bus: Bus, opts: { durable: string; ackWaitMs: number }): Promise<RunningConsumer> {
   return runConsumer(bus, {
     durable: opts.durable,
     stream: bus.advisoryStream,
-    filterSubjects: deadLetterAdvisorySubjects(bus.stream),
     concurrency: 1,
     ackWaitMs: opts.ackWaitMs,
     maxDeliver: -1,

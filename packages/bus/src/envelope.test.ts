@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WebhookDuplicateV1, WebhookReceivedV1, subjectFor } from '@codex-k8s/contracts';
 import { TerminalError } from '@codex-k8s/runtime';
-import { buildEnvelope, decodeEnvelope, decodeEvent } from './envelope.js';
+import { buildEnvelope, checkSource, decodeEnvelope, decodeEvent } from './envelope.js';
 
 const data = { source: 'github' as const, delivery_id: 'd-1', event_type: 'issues', action: 'labeled', first_received_at: '2026-11-24T10:00:00.000Z' };
 const input = { id: '5d9c2f0e-1b2a-5c3d-8e4f-0a1b2c3d4e5f', correlationId: 'd-1', subject: 'delivery/d-1', data };
@@ -45,4 +45,13 @@ test('decodeEnvelope strips unknown attributes (tolerant reader)', () => {
   const got = decodeEnvelope(encode({ ...env, extension: 'x' }));
   assert.equal((got as Record<string, unknown>).extension, undefined);
   assert.equal(got.id, env.id);
+});
+
+test('an event whose source may not emit its type is terminated with the reason; a catalog emitter passes', () => {
+  const forged = buildEnvelope(WebhookDuplicateV1, 'planner', input);
+  const subject = subjectFor('platform', WebhookDuplicateV1);
+  assert.throws(() => decodeEvent(WebhookDuplicateV1, 'platform', subject, encode(forged)), (err: unknown) => err instanceof TerminalError && /forged source: webhook\.duplicate claims source "planner", only webhook-ingress may emit it/.test(err.message));
+  assert.throws(() => checkSource(forged), TerminalError, 'any-type check looks the contract up in the catalog');
+  assert.doesNotThrow(() => checkSource(buildEnvelope(WebhookDuplicateV1, 'webhook-ingress', input)));
+  assert.doesNotThrow(() => checkSource({ type: 'x.unknown', source: 'anyone', dataschemaversion: 1 }), 'types outside the catalog are the caller\'s call');
 });

@@ -1,4 +1,4 @@
-import { EventEnvelope, parseSubject, type Envelope, type EventDefinition } from '@codex-k8s/contracts';
+import { EventEnvelope, findEvent, parseSubject, type Envelope, type EventDefinition } from '@codex-k8s/contracts';
 import { TerminalError } from '@codex-k8s/runtime';
 import type { z } from 'zod';
 
@@ -57,7 +57,21 @@ export function decodeEnvelope(body: Uint8Array): EventEnvelope {
 }
 
 /**
- * Decodes a message as one specific event: envelope, type/version from the subject, and data schema.
+ * Refuses an envelope whose `source` is not a service the catalog lets emit its type: a forged or misrouted
+ * event is never obeyed, it is terminated and recorded as a dead letter with this reason. Types outside the
+ * catalog are left to the caller.
+ * @throws TerminalError naming the type, the claimed source and the allowed emitters.
+ */
+export function checkSource(env: Pick<EventEnvelope, 'type' | 'source' | 'dataschemaversion'>, def?: Pick<EventDefinition, 'type' | 'emittedBy'>): void {
+  const known = def ?? findEvent(env.type, env.dataschemaversion);
+  if (known && !known.emittedBy.includes(env.source)) {
+    throw new TerminalError(`forged source: ${known.type} claims source "${env.source.slice(0, 64)}", only ${known.emittedBy.join(', ')} may emit it`);
+  }
+}
+
+/**
+ * Decodes a message as one specific event: envelope, type/version from the subject, the emitting service
+ * (checkSource), and the data schema.
  * @throws TerminalError when any of them does not match.
  */
 export function decodeEvent<S extends z.ZodType>(
@@ -71,6 +85,7 @@ export function decodeEvent<S extends z.ZodType>(
   if (env.type !== def.type || fromSubject?.type !== def.type || fromSubject.version !== def.version) {
     throw new TerminalError(`expected ${def.type} v${def.version}, got ${env.type} on ${subject}`);
   }
+  checkSource(env, def);
   const data = def.schema.safeParse(env.data);
   if (!data.success) {
     const issue = data.error.issues[0];

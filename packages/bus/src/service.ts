@@ -6,6 +6,8 @@ import type { RunningConsumer } from './consumer.js';
 export interface ServiceSpec {
   readonly name: string;
   readonly config: BaseConfig;
+  /** Create/update the streams (only the recorder may); the others wait, not ready, until the stream exists. */
+  readonly manageStreams?: boolean;
   /** Starts the service's consumers once the bus is up. */
   readonly start: (bus: Bus, log: Logger) => Promise<readonly RunningConsumer[]>;
   /** Extra readiness (e.g. a DB ping); the bus connection is always checked. */
@@ -15,7 +17,8 @@ export interface ServiceSpec {
 }
 
 /**
- * The fixed start-up order every bus service shares: telemetry -> logger -> bus -> health -> consumers, and
+ * The fixed start-up order every bus service shares: telemetry -> logger -> bus -> health (not ready until the
+ * event stream exists) -> consumers, and
  * the reverse on SIGTERM/SIGINT: not ready -> stop pulling and finish in-flight -> drain -> close -> flush.
  * Returns the shutdown function (tests call it instead of sending a signal).
  */
@@ -28,12 +31,15 @@ export async function runService(spec: ServiceSpec): Promise<() => Promise<void>
     stream: spec.config.BUS_STREAM,
     subjectRoot: spec.config.BUS_SUBJECT_ROOT,
     log,
+    ...(spec.config.NATS_NKEY_SEED_FILE ? { nkeySeedFile: spec.config.NATS_NKEY_SEED_FILE } : {}),
+    ...(spec.manageStreams ? { manageStreams: true } : {}),
   });
   const health = await startHealth({
     port: spec.config.HEALTH_PORT,
     host: spec.config.HEALTH_HOST,
     ready: async () => bus.isConnected() && (spec.ready ? await spec.ready() : true),
   });
+  await bus.streamReady;
   const consumers = await spec.start(bus, log);
   log.info({ healthPort: health.port }, 'started');
   return onShutdown(log, async () => {

@@ -22,14 +22,23 @@ export interface StreamSpec {
   readonly duplicateWindowMs: number;
 }
 
-/** Settings of one durable pull consumer; the durable name is the service name. */
+/** Settings of one durable pull consumer. */
 export interface ConsumerSpec {
   readonly durable: string;
-  readonly filterSubjects: readonly string[];
+  /**
+   * The one subject it reads; absent: the whole stream. Never several: a multi-filter consumer is created on a
+   * subject that does not name its filters, so permissions could not pin what it reads.
+   */
+  readonly filterSubject?: string;
   readonly ackWaitMs: number;
   /** -1 = unlimited (audit-writer must outlast any Postgres outage). */
   readonly maxDeliver: number;
   readonly maxAckPending: number;
+  /**
+   * A consumer this one replaces (a service's former single multi-input durable): a new consumer starts after
+   * that one's ack floor instead of replaying the stream. Unknown or unreadable: start at the beginning.
+   */
+  readonly replaces?: string;
 }
 
 /** The advisory subjects that mark a message a consumer gave up on, for one stream. */
@@ -72,8 +81,11 @@ function filtersOf(c: Partial<ConsumerConfig>): string[] {
 }
 
 /**
- * Creates the durable consumer, or updates the settings that may change in place. Filters are always written as
- * `filter_subjects` (and `filter_subject` cleared), so a consumer created with one filter can grow to several.
+ * Creates the durable consumer, or updates the settings that may change in place. The filter is always written
+ * as the single `filter_subject` (and `filter_subjects` cleared): @nats-io/jetstream then creates and updates
+ * it on `$JS.API.CONSUMER.CREATE.<stream>.<durable>.<filter>` (none: `...CREATE.<stream>.<durable>`), the
+ * subject bus permissions pin. Several filters would send it to the legacy `$JS.API.CONSUMER.DURABLE.CREATE`.
+ * @throws JetStreamApiError from the server, or PermissionViolationError when the identity may not do it.
  */
 export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec: ConsumerSpec): Promise<void> {
   const cfg: Partial<ConsumerConfig> = {
@@ -83,27 +95,45 @@ export async function ensureConsumer(jsm: JetStreamManager, stream: string, spec
     ack_wait: nanos(spec.ackWaitMs),
     max_deliver: spec.maxDeliver,
     max_ack_pending: spec.maxAckPending,
-    filter_subjects: [...spec.filterSubjects],
+    ...(spec.filterSubject ? { filter_subject: spec.filterSubject } : {}),
   };
   let current: Partial<ConsumerConfig>;
   try {
     current = (await jsm.consumers.info(stream, spec.durable)).config;
   } catch (err) {
     if (!isNotFound(err)) throw err;
-    await jsm.consumers.add(stream, cfg);
+    const after = spec.replaces ? await ackFloorOf(jsm, stream, spec.replaces) : 0;
+    const start = after > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 } : {};
+    await jsm.consumers.add(stream, { ...cfg, ...start });
     return;
   }
-  const same =
-    current.ack_wait === cfg.ack_wait &&
-    current.max_deliver === cfg.max_deliver &&
-    current.max_ack_pending === cfg.max_ack_pending &&
-    filtersOf(current).sort().join() === [...spec.filterSubjects].sort().join();
-  if (same) return;
+  if (sameConsumer(current, cfg)) return;
   const { durable_name: _d, deliver_policy: _p, ack_policy: _a, ...mutable } = cfg;
-  await jsm.consumers.update(stream, spec.durable, { ...mutable, filter_subject: undefined } as Partial<ConsumerConfig>);
+  await jsm.consumers.update(stream, spec.durable, { ...mutable, filter_subject: spec.filterSubject, filter_subjects: undefined } as Partial<ConsumerConfig>);
 }
 
-function isNotFound(err: unknown): boolean {
+/** Whether the settings that may change in place already are as wanted (one filter_subject, no filter list). */
+function sameConsumer(current: Partial<ConsumerConfig>, want: Partial<ConsumerConfig>): boolean {
+  return (
+    current.ack_wait === want.ack_wait &&
+    current.max_deliver === want.max_deliver &&
+    current.max_ack_pending === want.max_ack_pending &&
+    !current.filter_subjects?.length &&
+    filtersOf(current).join() === (want.filter_subject ?? '')
+  );
+}
+
+/** The stream sequence up to which a consumer has acknowledged everything; 0 when it does not exist or is unreadable. */
+async function ackFloorOf(jsm: JetStreamManager, stream: string, durable: string): Promise<number> {
+  try {
+    return (await jsm.consumers.info(stream, durable)).ack_floor.stream_seq;
+  } catch {
+    return 0;
+  }
+}
+
+/** The server's "no such stream / consumer" answer. */
+export function isNotFound(err: unknown): boolean {
   return (
     err instanceof JetStreamApiError &&
     (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound)

@@ -7,6 +7,23 @@ export { deterministicId, runEndedEventId } from './ids.js';
 export { SERVICE_NAMES } from './services.js';
 export type { ServiceName } from './services.js';
 export {
+  BUS_ADMIN,
+  DEAD_LETTER_CONSUMER,
+  RECORDER,
+  RECORDER_CONSUMER,
+  adminPermissions,
+  authorizationBlock,
+  checkSubscriberName,
+  consumerName,
+  deadLetterStreamOf,
+  eventsConsumedBy,
+  eventsEmittedBy,
+  inboxPrefix,
+  servicePermissions,
+  subscriberPermissions,
+} from './bus-access.js';
+export type { BusIdentity, BusPermissions, BusScope } from './bus-access.js';
+export {
   GithubIssueRef,
   GithubRepositoryRef,
   GithubSender,

@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrate.js';
 import type { FlowEventsTable } from './tables/flow-events.table.js';
-import type { AgentRunsTable, ProjectMembersTable, ProjectsTable, RepositoriesTable, RuntimeDeployTasksTable, SlotsTable, UsersTable } from './tables/platform.table.js';
+import type { AgentRunsTable, ProjectMembersTable, ProjectsTable, RepositoriesTable, RuntimeDeployTasksTable, NamespaceOwnersTable, SlotsTable, UsersTable } from './tables/platform.table.js';
 import type { WebhookDeliveriesTable } from './tables/webhook-deliveries.table.js';
 
 export interface Database {
@@ -15,6 +15,7 @@ export interface Database {
   users: UsersTable;
   project_members: ProjectMembersTable;
   runtime_deploy_tasks: RuntimeDeployTasksTable;
+  namespace_owners: NamespaceOwnersTable;
 }
 
 export type Db = Kysely<Database>;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildBaseline, type BaselineSpec } from './baseline.js';
+import { BaselineEnv, isNetworkCidr } from './env.js';
 import { isManagedRunNamespace, labelKeys, namespaceLabels } from './labels.js';
 import { isQuantity } from './quantity.js';
 
@@ -15,6 +16,7 @@ const spec: BaselineSpec = {
   limits: { defaultRequestCpu: '250m', defaultRequestMemory: '256Mi', defaultCpu: '1', defaultMemory: '1Gi' },
   networkPolicy: 'codex-run-isolation',
   ingressFromNamespaces: ['ingress-nginx'],
+  egressBlockedCidrs: ['10.0.0.0/8', '169.254.0.0/16', 'fc00::/7'],
 };
 
 test('the baseline is SA, Role, RoleBinding, ResourceQuota, LimitRange, NetworkPolicy in that order', () => {
@@ -41,6 +43,7 @@ test('namespace labels and the managed guard', () => {
     'codex-k8s.dev/runtime-mode': 'full-env',
     'codex-k8s.dev/run-id': 'r-1',
     'codex-k8s.dev/project-id': 'p',
+    'codex-k8s.dev/owner-project-id': 'p',
     'codex-k8s.dev/issue-number': '42',
   });
   assert.equal(isManagedRunNamespace(keys, labels), true);
@@ -56,6 +59,34 @@ test('quantities', () => {
 
 test('the NetworkPolicy admits the namespace itself and the ingress controller, nothing else', () => {
   const np = buildBaseline('ns1', spec, keys).find((o) => o.kind === 'NetworkPolicy') as unknown as { spec: { ingress: { from: unknown[] }[]; policyTypes: string[] } };
-  assert.deepEqual(np.spec.policyTypes, ['Ingress']);
-  assert.deepEqual(np.spec.ingress[0]?.from, [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]);
+  assert.deepEqual(np.spec.policyTypes, ['Ingress', 'Egress']);
+  assert.deepEqual(np.spec.ingress, [{ from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] }]);
+});
+
+test('egress: the namespace, the ingress controller, cluster DNS and public addresses only, per address family', () => {
+  const egressOf = (s: BaselineSpec) => (buildBaseline('ns1', s, keys).find((o) => o.kind === 'NetworkPolicy') as unknown as { spec: { egress: unknown[] } }).spec.egress;
+  const ingressNs = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } };
+  const dns = {
+    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+    ports: [
+      { port: 53, protocol: 'UDP' },
+      { port: 53, protocol: 'TCP' },
+    ],
+  };
+  assert.deepEqual(egressOf(spec), [
+    { to: [{ podSelector: {} }, ingressNs] },
+    dns,
+    { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '169.254.0.0/16'] } }, { ipBlock: { cidr: '::/0', except: ['fc00::/7'] } }] },
+  ]);
+  // Nothing blocked in a family: that family's whole range, with no `except` at all.
+  const open = egressOf({ ...spec, ingressFromNamespaces: [], egressBlockedCidrs: ['10.0.0.0/8'] });
+  assert.deepEqual(open, [{ to: [{ podSelector: {} }] }, dns, { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }, { ipBlock: { cidr: '::/0' } }] }]);
+});
+
+test('the default blocked networks are the private and link-local ranges, and a bad CIDR is refused', () => {
+  assert.deepEqual(BaselineEnv.parse({}).CODEXK8S_RUN_EGRESS_BLOCKED_CIDRS, ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '169.254.0.0/16', 'fc00::/7', 'fe80::/10']);
+  assert.deepEqual(BaselineEnv.parse({ CODEXK8S_RUN_EGRESS_BLOCKED_CIDRS: ' 10.1.0.0/16 , 2001:db8::/32 ' }).CODEXK8S_RUN_EGRESS_BLOCKED_CIDRS, ['10.1.0.0/16', '2001:db8::/32']);
+  assert.deepEqual(BaselineEnv.parse({ CODEXK8S_RUN_EGRESS_BLOCKED_CIDRS: '' }).CODEXK8S_RUN_EGRESS_BLOCKED_CIDRS, []);
+  for (const ok of ['10.0.0.0/8', '203.0.113.0/24', 'fe80::/10', '::ffff:10.0.0.0/104']) assert.ok(isNetworkCidr(ok), ok);
+  for (const bad of ['10.0.0.1/8', '0.0.0.0/0', '::/0', '10.0.0.0', '10.0.0.0/33', '300.0.0.0/8', 'fe80::1/10', 'private']) assert.ok(!isNetworkCidr(bad), bad);
 });

@@ -14,6 +14,11 @@ export interface BaselineSpec {
   readonly networkPolicy: string | null;
   /** Namespaces whose pods may still reach the run's pods (the ingress controller, so slot URLs work). */
   readonly ingressFromNamespaces?: readonly string[];
+  /**
+   * Networks the run's pods may not reach (CIDRs, IPv4 and IPv6 mixed): the rest of the outside world stays open.
+   * Private and link-local ranges by default, which hold the bus, Postgres, the apiserver and other tenants' pods.
+   */
+  readonly egressBlockedCidrs: readonly string[];
 }
 
 /**
@@ -29,7 +34,7 @@ export const RUNNER_RULES = [
 /**
  * The baseline objects of a run namespace, in apply order: ServiceAccount, Role, RoleBinding, ResourceQuota,
  * LimitRange and (unless disabled) a NetworkPolicy that admits traffic only from inside the namespace and from the
- * ingress controller's namespace(s). Pure.
+ * ingress controller's namespace(s), and lets traffic out only to those, to DNS and to public addresses. Pure.
  */
 export function buildBaseline(namespace: string, spec: BaselineSpec, keys: LabelKeys): KubernetesObject[] {
   const metadata = (name: string) => ({ name, namespace, labels: { [keys.managedBy]: MANAGED_BY } });
@@ -72,24 +77,37 @@ export function buildBaseline(namespace: string, spec: BaselineSpec, keys: Label
       },
     } as KubernetesObject,
   ];
-  if (spec.networkPolicy) {
-    objects.push({
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
-      metadata: metadata(spec.networkPolicy),
-      spec: {
-        podSelector: {},
-        policyTypes: ['Ingress'],
-        ingress: [
-          {
-            from: [
-              { podSelector: {} },
-              ...(spec.ingressFromNamespaces ?? []).map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } })),
-            ],
-          },
-        ],
-      },
-    } as KubernetesObject);
-  }
+  if (spec.networkPolicy) objects.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: metadata(spec.networkPolicy), spec: isolation(spec) } as KubernetesObject);
   return objects;
+}
+
+/** The cluster DNS: kube-system's port 53. */
+const DNS = {
+  to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+  ports: [
+    { port: 53, protocol: 'UDP' },
+    { port: 53, protocol: 'TCP' },
+  ],
+};
+
+/**
+ * The run namespace's NetworkPolicy spec. Ingress: the namespace itself and the ingress controller's namespaces.
+ * Egress: the namespace itself, cluster DNS, the ingress controller (a slot reaching its own public URL) and the
+ * outside world as `0.0.0.0/0` and `::/0` minus the blocked networks. Pure.
+ */
+function isolation(spec: BaselineSpec): Record<string, unknown> {
+  const ingressNamespaces = (spec.ingressFromNamespaces ?? []).map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }));
+  const world = (cidr: string, except: readonly string[]) => ({ ipBlock: { cidr, ...(except.length > 0 ? { except: [...except] } : {}) } });
+  const v6 = spec.egressBlockedCidrs.filter((c) => c.includes(':'));
+  const v4 = spec.egressBlockedCidrs.filter((c) => !c.includes(':'));
+  return {
+    podSelector: {},
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: [{ podSelector: {} }, ...ingressNamespaces] }],
+    egress: [
+      { to: [{ podSelector: {} }, ...ingressNamespaces] },
+      DNS,
+      { to: [world('0.0.0.0/0', v4), world('::/0', v6)] },
+    ],
+  };
 }

@@ -10,12 +10,13 @@ export const isForbidden = (err: unknown): boolean => statusOf(err) === 403;
 export const isGone = (err: unknown): boolean => statusOf(err) === 410;
 
 /**
- * Errors a retry cannot fix: the request itself is wrong (400 bad request, 422 invalid object). Everything
- * else (network, 5xx, 429, 409 conflicts, 403 while RBAC propagates) is worth retrying.
+ * Errors a retry cannot fix: the request itself is wrong (400 bad request, 422 invalid object) or an admission
+ * policy refused it (403 naming a ValidatingAdmissionPolicy: the policy decides on the object, not on timing).
+ * Everything else (network, 5xx, 429, 409 conflicts, a plain 403 while RBAC propagates) is worth retrying.
  */
 export function isPermanentKubeError(err: unknown): boolean {
   const s = statusOf(err);
-  return s === 400 || s === 422;
+  return s === 400 || s === 422 || (s === 403 && kubeErrorMessage(err).includes('ValidatingAdmissionPolicy'));
 }
 
 /** A short, log-safe description: status and the API's message, never a request body. */

@@ -1,11 +1,11 @@
 export { loadKubeConfig, ObjectApplier } from './client.js';
 export { isAlreadyExists, isForbidden, isGone, isNotFound, isPermanentKubeError, kubeErrorMessage, statusOf } from './errors.js';
 export { agentJobName, runNamespaceName, shortId, toDnsLabel, toLabelValue } from './names.js';
-export { isManagedNamespace, isManagedRunNamespace, labelKeys, MANAGED_BY, NAMESPACE_PURPOSE_RUN, NAMESPACE_PURPOSE_SLOT, namespaceLabels } from './labels.js';
+export { isManagedNamespace, isManagedRunNamespace, isOwnedBy, labelKeys, MANAGED_BY, NAMESPACE_PURPOSE_RUN, NAMESPACE_PURPOSE_SLOT, namespaceLabels } from './labels.js';
 export type { LabelKeys, RunIdentity } from './labels.js';
 export { buildBaseline, RUNNER_RULES } from './baseline.js';
 export type { BaselineSpec } from './baseline.js';
-export { buildAgentJob, judgeJob } from './job.js';
+export { AGENT_UID, buildAgentJob, judgeJob } from './job.js';
 export type { AgentJobSpec, JobObservation, JobVerdict } from './job.js';
 export { isQuantity } from './quantity.js';
-export { BaselineEnv, KubeEnv } from './env.js';
+export { BaselineEnv, DEFAULT_EGRESS_BLOCKED_CIDRS, isNetworkCidr, KubeEnv } from './env.js';

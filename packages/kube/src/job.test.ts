@@ -34,6 +34,27 @@ test('buildAgentJob: reference labels, env, limits and the run ServiceAccount', 
   assert.deepEqual(env, { CODEXK8S_RUN_ID: 'r1', CODEXK8S_CORRELATION_ID: 'd1', CODEXK8S_PROJECT_ID: 'p1', CODEXK8S_SLOT_NO: '0', CODEXK8S_RUNTIME_MODE: 'full-env' });
 });
 
+test('buildAgentJob: the pod satisfies Pod Security restricted (the platform namespace enforces it)', () => {
+  const j = buildAgentJob(
+    {
+      name: 'codex-k8s-run-r1', namespace: 'codex-k8s-system', runId: 'r1', projectId: 'p1', correlationId: 'd1', runtimeMode: 'code-only', slotNo: 0,
+      serviceAccount: 'codex-agent', image: 'img', command: 'echo hi', backoffLimit: 0, ttlSecondsAfterFinished: 600, activeDeadlineSeconds: 900,
+    },
+    keys,
+  );
+  const pod = j.spec?.template.spec;
+  assert.ok(pod);
+  assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+  assert.equal(pod.serviceAccountName, 'codex-agent');
+  assert.equal(pod.hostNetwork ?? false, false);
+  assert.equal(pod.volumes, undefined, 'no volumes: nothing of the namespace is mounted');
+  for (const c of pod.containers) {
+    assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    assert.ok((c.env ?? []).every((e) => e.valueFrom === undefined), 'plain values only, no Secret references');
+  }
+  assert.equal(j.spec?.template.metadata?.labels?.['app.kubernetes.io/name'], 'codex-k8s-run', 'the label the egress NetworkPolicy selects');
+});
+
 test('judgeJob follows the reference status mapping', () => {
   const cases: [string, V1Job, V1Pod[], string, string | null][] = [
     ['complete', job({ conditions: [{ type: 'Complete', status: 'True' }] }), [], 'succeeded', null],

@@ -20,7 +20,14 @@ export interface AgentJobSpec {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** The agent Job of a run (reference 5.3). Pure. */
+/** The uid and gid agent containers run as: not root, and no user of a typical image (distroless's `nonroot`). */
+export const AGENT_UID = 65532;
+
+/**
+ * The agent Job of a run (reference 5.3). Pure. Its pod satisfies Pod Security `restricted` (code-only runs land
+ * in the platform namespace, which enforces it): a fixed non-root uid, RuntimeDefault seccomp, no privilege
+ * escalation, no capabilities.
+ */
 export function buildAgentJob(spec: AgentJobSpec, keys: LabelKeys): V1Job {
   const runLabel = toLabelValue(spec.runId);
   const env: Record<string, string> = {
@@ -54,12 +61,14 @@ export function buildAgentJob(spec: AgentJobSpec, keys: LabelKeys): V1Job {
         spec: {
           restartPolicy: 'Never',
           ...(spec.serviceAccount ? { serviceAccountName: spec.serviceAccount } : {}),
+          securityContext: { runAsNonRoot: true, runAsUser: AGENT_UID, runAsGroup: AGENT_UID, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [
             {
               name: 'run',
               image: spec.image,
               command: ['sh', '-c', spec.command],
               env: Object.entries(env).map(([name, value]) => ({ name, value })),
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
             },
           ],
         },

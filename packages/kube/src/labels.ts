@@ -15,6 +15,8 @@ export function labelKeys(domain: string) {
     runtimeMode: k('runtime-mode'),
     runId: k('run-id'),
     projectId: k('project-id'),
+    /** The project that owns the namespace: set when the namespace is created, never changed afterwards. */
+    ownerProjectId: k('owner-project-id'),
     issueNumber: k('issue-number'),
     slotNo: k('slot-no'),
     correlationId: k('correlation-id'),
@@ -39,6 +41,7 @@ export function namespaceLabels(keys: LabelKeys, run: RunIdentity, slot?: { slot
     [keys.runtimeMode]: run.runtimeMode,
     [keys.runId]: toLabelValue(run.runId),
     [keys.projectId]: toLabelValue(run.projectId),
+    [keys.ownerProjectId]: toLabelValue(run.projectId),
     ...(run.issueNumber ? { [keys.issueNumber]: String(run.issueNumber) } : {}),
   };
 }
@@ -52,4 +55,13 @@ export function isManagedRunNamespace(keys: LabelKeys, labels: Record<string, st
 export function isManagedNamespace(keys: LabelKeys, labels: Record<string, string> | undefined): boolean {
   const purpose = labels?.[keys.namespacePurpose];
   return labels?.[keys.managedBy] === MANAGED_BY && (purpose === NAMESPACE_PURPOSE_RUN || purpose === NAMESPACE_PURPOSE_SLOT);
+}
+
+/**
+ * Whether a managed namespace may be used by a project: it carries no owner yet (created before owners were
+ * recorded) or its owner is that project. A namespace owned by another project is never adopted. Pure.
+ */
+export function isOwnedBy(keys: LabelKeys, labels: Record<string, string> | undefined, projectId: string): boolean {
+  const owner = labels?.[keys.ownerProjectId];
+  return owner === undefined || owner === toLabelValue(projectId);
 }

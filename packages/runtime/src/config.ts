@@ -34,6 +34,8 @@ export const envSchemas = {
 /** The settings every service shares: NATS, the bus names, logging, health port. */
 export const BaseEnv = z.object({
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  /** File holding this service's NKEY seed (a mounted Secret in a cluster); unset: connect without credentials. */
+  NATS_NKEY_SEED_FILE: z.string().min(1).optional(),
   BUS_STREAM: z.string().regex(/^[A-Za-z0-9_-]+$/).default('PLATFORM'),
   BUS_SUBJECT_ROOT: z.string().regex(/^[a-z0-9_-]+$/).default('platform'),
   BUS_ACK_WAIT_MS: envSchemas.positiveInt(30_000),

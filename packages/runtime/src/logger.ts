@@ -13,6 +13,8 @@ export const REDACT_PATHS = [
   '*.token',
   '*.password',
   '*.signature',
+  '*.seed',
+  '*.nkey',
   'config.CODEXK8S_GITHUB_WEBHOOK_SECRET',
   'config.DATABASE_URL',
 ];

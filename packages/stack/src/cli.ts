@@ -1,15 +1,17 @@
 import { readState, stackEnv, stackStatus, startStack, stopStack } from './stack.js';
 
-// npm run stack -- up|down|status|env [--name N] [--purge]
+// npm run stack -- up|down|status|env [--name N] [--purge] [--with postgres,nats,kube]
 const args = process.argv.slice(2);
 const cmd = args[0] ?? 'status';
 const nameAt = args.indexOf('--name');
 const name = nameAt >= 0 ? (args[nameAt + 1] ?? 'dev') : (process.env.CODEXK8S_STACK ?? 'dev');
+const withAt = args.indexOf('--with');
+const only = withAt >= 0 ? (args[withAt + 1] ?? '').split(',').filter((c): c is 'postgres' | 'nats' | 'kube' => ['postgres', 'nats', 'kube'].includes(c)) : undefined;
 
 async function main(): Promise<number> {
   switch (cmd) {
     case 'up': {
-      const s = await startStack({ name });
+      const s = await startStack({ name, ...(only ? { with: only } : {}) });
       console.error(`stack "${name}" up in ${(s.startMs / 1000).toFixed(1)} s; state in ${s.dir}`);
       printEnv(stackEnv(s));
       return 0;
@@ -35,7 +37,7 @@ async function main(): Promise<number> {
       return 0;
     }
     default:
-      console.error('usage: npm run stack -- up|down|status|env [--name N] [--purge]');
+      console.error('usage: npm run stack -- up|down|status|env [--name N] [--purge] [--with postgres,nats,kube]');
       return 2;
   }
 }

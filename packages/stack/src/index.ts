@@ -2,13 +2,15 @@ export { readState, stackEnv, stackStatus, startStack, stopStack } from './stack
 export type { StackOptions, StackState } from './stack.js';
 export { startPostgres, stopPostgres, ensureDatabase } from './postgres.js';
 export type { PostgresHandle } from './postgres.js';
-export { startNats } from './nats.js';
+export { LOCAL_BUS_SCOPE, natsCredsDir, reloadNats, startNats, writeNatsConfig } from './nats.js';
 export type { NatsHandle } from './nats.js';
+export { createUserNkey, ensurePlatformIdentities, issueSubscriber, readIdentities, seedFileOf } from './nats-identities.js';
 export { startKube, waitForDefaultServiceAccount } from './kube.js';
 export type { KubeHandle } from './kube.js';
+export { ensureKubeIdentities, KUBE_SERVICES, kubeIdentityManifests, PLATFORM_NAMESPACE, SERVICE_KUBECONFIG_DIR, serviceKubeconfigFile, serviceKubeconfigPath } from './kube-identities.js';
 export { freePort, isAlive, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
 export { REPO_ROOT, cacheDir, resolveBinaries, stackDir } from './paths.js';
-export { PLATFORM_SERVICES, startServiceProcess } from './services.js';
+export { PLATFORM_SERVICES, serviceSeedFile, startServiceProcess } from './services.js';
 export type { ServiceProcess, ServiceProcessOptions } from './services.js';
 export { postWebhook, signWebhook } from './webhook.js';
 export type { WebhookPost } from './webhook.js';

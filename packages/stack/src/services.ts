@@ -1,12 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { SERVICE_NAMES, type ServiceName } from '@codex-k8s/contracts';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { RECORDER, SERVICE_NAMES, type ServiceName } from '@codex-k8s/contracts';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { serviceKubeconfigFile } from './kube-identities.js';
+import { seedFileOf } from './nats-identities.js';
 import { REPO_ROOT } from './paths.js';
 import { freePort, waitReady } from './proc.js';
 
-/** The seven platform services (contracts' SERVICE_NAMES), in start order: the webhook endpoint last, once every consumer runs. */
-export const PLATFORM_SERVICES: readonly ServiceName[] = [...SERVICE_NAMES.filter((n) => n !== 'webhook-ingress'), 'webhook-ingress'];
+/**
+ * The seven platform services (contracts' SERVICE_NAMES), in start order: the recorder first (only it may create the
+ * streams the others wait for), the webhook endpoint last, once every consumer runs.
+ */
+export const PLATFORM_SERVICES: readonly ServiceName[] = [RECORDER, ...SERVICE_NAMES.filter((n) => n !== 'webhook-ingress' && n !== RECORDER), 'webhook-ingress'];
 
 export interface ServiceProcess {
   readonly name: string;
@@ -26,6 +31,24 @@ export interface ServiceProcessOptions {
   /** Give it an HTTP port (webhook-ingress) and wait on that port's /readyz. */
   readonly http?: boolean;
   readonly readyTimeoutMs?: number;
+  /**
+   * Run as this kubeconfig instead of the service's own deploy/ identity (a test's own ServiceAccount). Without it,
+   * `env.KUBECONFIG` is only used when the stack has no service identities (see serviceKubeconfigFile).
+   */
+  readonly kubeconfig?: string;
+}
+
+/**
+ * The service's own NKEY seed when the stack's bus has credentials (CODEXK8S_NATS_CREDS_DIR in `env` or in this
+ * process's environment, as `stackEnv` exports it): a service never runs with the admin seed tools use.
+ * @throws Error when the directory has no seed for the service.
+ */
+export function serviceSeedFile(name: string, env: Record<string, string>): string | undefined {
+  const dir = env.CODEXK8S_NATS_CREDS_DIR ?? process.env.CODEXK8S_NATS_CREDS_DIR;
+  if (!dir) return undefined;
+  const file = seedFileOf(dir, name);
+  if (!existsSync(file)) throw new Error(`no NATS credentials for ${name} in ${dir}`);
+  return file;
 }
 
 /**
@@ -38,9 +61,13 @@ export async function startServiceProcess(name: string, opts: ServiceProcessOpti
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const out = createWriteStream(opts.logFile, { flags: 'a' });
   const entry = join(REPO_ROOT, 'services', name, 'src', 'main.ts');
+  const seed = serviceSeedFile(name, opts.env);
+  // The admin KUBECONFIG tools and tests use never reaches a service that has an identity of its own.
+  const kubeconfig = serviceKubeconfigFile(name, opts.env, opts.kubeconfig);
+  const { KUBECONFIG: _given, ...given } = opts.env;
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', entry], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...opts.env, HEALTH_PORT: String(healthPort), ...(httpPort ? { HTTP_PORT: String(httpPort) } : {}) },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...given, ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}), ...(seed ? { NATS_NKEY_SEED_FILE: seed } : {}), HEALTH_PORT: String(healthPort), ...(httpPort ? { HTTP_PORT: String(httpPort) } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(out);

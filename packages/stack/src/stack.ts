@@ -1,8 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BUS_ADMIN } from '@codex-k8s/contracts';
 import { LOCAL_CLUSTER_ISSUER, startCertManager } from './cert-manager.js';
 import { startKube, type KubeHandle } from './kube.js';
+import { ensureKubeIdentities, SERVICE_KUBECONFIG_DIR } from './kube-identities.js';
 import { startNats, type NatsHandle } from './nats.js';
+import { seedFileOf } from './nats-identities.js';
 import { resolveBinaries, stackDir, type Binaries, type Component } from './paths.js';
 import { startPostgres, stopPostgres, type PostgresHandle } from './postgres.js';
 import { isAlive, stopProcess } from './proc.js';
@@ -18,8 +21,11 @@ export interface StackState {
   readonly kube?: KubeHandle;
   /** The cert-manager controller started on our kube, with the bootstrap ClusterIssuer. */
   readonly certManager?: { readonly pid: number; readonly clusterIssuer: string };
-  /** Given from outside (DATABASE_URL, NATS_URL, KUBECONFIG): used, never started or stopped here. */
-  readonly external: { databaseUrl?: string; natsUrl?: string; kubeconfig?: string };
+  /**
+   * Given from outside (DATABASE_URL, NATS_URL, KUBECONFIG): used, never started or stopped here. With NATS_URL,
+   * its credentials come along: CODEXK8S_NATS_CREDS_DIR (per-identity seeds) or a single NATS_NKEY_SEED_FILE.
+   */
+  readonly external: { databaseUrl?: string; natsUrl?: string; kubeconfig?: string; natsCredsDir?: string; natsSeedFile?: string; serviceKubeconfigDir?: string };
 }
 
 export interface StackOptions {
@@ -40,8 +46,19 @@ export function stackEnv(s: StackState): Record<string, string> {
   if (nats) env.NATS_URL = nats;
   if (kube) env.KUBECONFIG = kube;
   if (s.certManager && !s.external.kubeconfig) env.CODEXK8S_CLUSTER_ISSUER = s.certManager.clusterIssuer;
+  Object.assign(env, natsCredentialsEnv(s));
+  // Tests and tools use the admin KUBECONFIG; startServiceProcess gives each service its own from this directory.
+  const identities = serviceIdentitiesOf(s);
+  if (identities) env[SERVICE_KUBECONFIG_DIR] = identities;
   env.CODEXK8S_STACK_DIR = s.dir;
   return env;
+}
+
+/** Tools and tests connect as bus-admin; startServiceProcess gives each service its own seed from the directory. */
+function natsCredentialsEnv(s: StackState): Record<string, string> {
+  const creds = s.external.natsUrl ? s.external.natsCredsDir : s.nats?.credsDir;
+  if (creds) return { CODEXK8S_NATS_CREDS_DIR: creds, NATS_NKEY_SEED_FILE: seedFileOf(creds, BUS_ADMIN) };
+  return s.external.natsSeedFile ? { NATS_NKEY_SEED_FILE: s.external.natsSeedFile } : {};
 }
 
 /**
@@ -54,7 +71,11 @@ export async function startStack(opts: StackOptions): Promise<StackState> {
   const want = new Set(opts.with ?? ['postgres', 'nats', 'kube']);
   const dir = stackDir(opts.name);
   const running = readState(opts.name);
-  if (running && stackHealthy(running)) return running;
+  if (running && stackHealthy(running)) {
+    // Fresh tokens for the services (they expire), and the deploy/ identities as the work tree has them now.
+    if (running.kube) await ensureKubeIdentities(running.kube.kubeconfig, serviceKubeconfigDir(running.kube));
+    return running;
+  }
   if (running) await stopStack(opts.name);
   mkdirSync(dir, { recursive: true });
   const t0 = Date.now();
@@ -82,8 +103,19 @@ function externalServers(env: NodeJS.ProcessEnv): StackState['external'] {
   return {
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     ...(env.NATS_URL ? { natsUrl: env.NATS_URL } : {}),
+    ...(env.NATS_URL && env.CODEXK8S_NATS_CREDS_DIR ? { natsCredsDir: env.CODEXK8S_NATS_CREDS_DIR } : {}),
+    ...(env.NATS_URL && env.NATS_NKEY_SEED_FILE ? { natsSeedFile: env.NATS_NKEY_SEED_FILE } : {}),
     ...(env.KUBECONFIG ? { kubeconfig: env.KUBECONFIG } : {}),
+    ...(env.KUBECONFIG && env[SERVICE_KUBECONFIG_DIR] ? { serviceKubeconfigDir: env[SERVICE_KUBECONFIG_DIR] } : {}),
   };
+}
+
+/** Where the services' kubeconfigs of our own control plane live. */
+const serviceKubeconfigDir = (kube: KubeHandle): string => join(kube.dir, 'identities');
+
+/** The services' kubeconfigs: our control plane's, or those that came with an external KUBECONFIG (if any). */
+function serviceIdentitiesOf(s: StackState): string | undefined {
+  return s.external.kubeconfig ? s.external.serviceKubeconfigDir : s.kube && serviceKubeconfigDir(s.kube);
 }
 
 function componentsToStart(want: ReadonlySet<string>, external: StackState['external']): Component[] {
@@ -114,6 +146,8 @@ async function startControlPlane(state: MutableState, bins: Binaries, log: (l: s
   state.kube = kube;
   log(`kubernetes https://127.0.0.1:${kube.apiserverPort} kubeconfig ${kube.kubeconfig}`);
   writeState(state);
+  // Services run as the ServiceAccounts of deploy/base, under its RBAC and admission policies, never as admin.
+  log(`identities deploy/base RBAC and admission policies; service kubeconfigs in ${await ensureKubeIdentities(kube.kubeconfig, serviceKubeconfigDir(kube))}`);
   const pid = await startCertManager({ bin: bins.certManager, crdDir: bins.certManagerCrds, kubeconfig: kube.kubeconfig, logFile: join(state.dir, 'kube', 'cert-manager.log') });
   state.certManager = { pid, clusterIssuer: LOCAL_CLUSTER_ISSUER };
   log(`cert-manager controller (pid ${pid}), ClusterIssuer ${LOCAL_CLUSTER_ISSUER} ready`);

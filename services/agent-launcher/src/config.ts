@@ -10,6 +10,8 @@ const Env = BaseEnv.extend(KubeEnv.shape).extend({
   CODEXK8S_WORKER_JOB_BACKOFF_LIMIT: z.coerce.number().int().min(0).default(0),
   CODEXK8S_WORKER_JOB_TTL_SECONDS: z.coerce.number().int().min(0).default(600),
   CODEXK8S_WORKER_JOB_ACTIVE_DEADLINE_SECONDS: envSchemas.positiveInt(900),
+  /** The ServiceAccount of code-only Jobs in the platform namespace: no RBAC and no token (deploy/base). */
+  CODEXK8S_CODE_ONLY_SERVICE_ACCOUNT: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'not a DNS-1123 name').max(63).default('codex-agent'),
   /** Periodic re-check of every running run (the watch is only the fast path). */
   CODEXK8S_JOB_RESYNC_INTERVAL_MS: envSchemas.positiveInt(10_000),
   /** How long pods may fail to be created (quota, admission) before the run fails with FailedCreate. */

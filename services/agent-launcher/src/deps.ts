@@ -3,6 +3,7 @@ import type { Db } from '@codex-k8s/db';
 import type { LabelKeys } from '@codex-k8s/kube';
 import type { Logger } from '@codex-k8s/runtime';
 import type { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
+import type { PlacementSettings } from './target.js';
 
 export const NAME = 'agent-launcher';
 
@@ -23,7 +24,7 @@ export interface LauncherDeps {
   readonly batch: BatchV1Api;
   readonly core: CoreV1Api;
   readonly keys: LabelKeys;
-  readonly platformNamespace: string;
-  readonly runServiceAccount: string;
+  /** Where Jobs may go and as whom (platform namespace, code-only and run ServiceAccounts). */
+  readonly placement: PlacementSettings;
   readonly job: JobSettings;
 }

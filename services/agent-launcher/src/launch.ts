@@ -1,19 +1,20 @@
-import { RunLaunchErrorV1, RunStartedV1, deterministicId, runEndedEventId } from '@codex-k8s/contracts';
-import { finishRun, getRun, markRunStarted } from '@codex-k8s/db';
+import { RunLaunchErrorV1, RunStartedV1, deterministicId, runEndedEventId, type Envelope } from '@codex-k8s/contracts';
+import { finishRun, getDeployTask, getRun, markRunStarted, type AgentRunRow } from '@codex-k8s/db';
 import { agentJobName, buildAgentJob, isAlreadyExists, isPermanentKubeError, kubeErrorMessage, toLabelValue } from '@codex-k8s/kube';
 import type { V1Job } from '@kubernetes/client-node';
 import type { LauncherDeps } from './deps.js';
+import { placementOf, type JobPlacement, type LaunchTrigger } from './target.js';
 
-/** Where and as whom a run's Job runs: the run namespace as `codex-runner` (full-env) or the platform namespace. */
-export interface LaunchTarget {
+/** The event that asked for the launch: only its ids are used, every fact comes from the run's row. */
+export interface LaunchCause {
   readonly runId: string;
   readonly correlationId: string;
   readonly causationId: string;
-  readonly namespace: string;
-  readonly serviceAccount: string | null;
-  readonly slotNo: number;
-  /** Extra env for the agent (a slot run gets CODEXK8S_PUBLIC_BASE_URL and CODEXK8S_STAGING_DOMAIN). */
-  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** The cause of a launch: the run the event names and the event's ids, nothing else of it. */
+export function causeOf(e: Envelope<{ run_id: string }>): LaunchCause {
+  return { runId: e.data.run_id, correlationId: e.correlationid, causationId: e.id };
 }
 
 /** A Job of our name that belongs to another run: never adopted, the launch fails. */
@@ -34,34 +35,43 @@ async function createOrAdopt(deps: LauncherDeps, job: V1Job, runId: string): Pro
   return { adopted: true };
 }
 
-/**
- * Starts the agent Job of a run exactly once: create, or adopt the Job a previous attempt created (never a
- * second one), then `run.started`, then the run row moves to running. A Job the API refuses ends the run
- * with `run.failed.launch_error` (`job_create_failed`); transient errors are retried by redelivery.
- */
-export async function launchRun(deps: LauncherDeps, t: LaunchTarget): Promise<void> {
-  const run = await getRun(deps.db, t.runId);
-  if (!run?.project_id || !run.runtime_mode || (run.status !== 'pending' && run.status !== 'running')) return;
-  const name = agentJobName(run.id);
-  const job = buildAgentJob(
+function jobOf(deps: LauncherDeps, run: AgentRunRow & { project_id: string; runtime_mode: 'full-env' | 'code-only' }, at: JobPlacement): V1Job {
+  return buildAgentJob(
     {
-      name,
-      namespace: t.namespace,
+      name: agentJobName(run.id),
+      namespace: at.namespace,
       runId: run.id,
       projectId: run.project_id,
       correlationId: run.correlation_id,
       runtimeMode: run.runtime_mode,
-      slotNo: t.slotNo,
-      serviceAccount: t.serviceAccount,
+      slotNo: at.slotNo,
+      serviceAccount: at.serviceAccount,
       image: deps.job.image,
       command: deps.job.command,
       backoffLimit: deps.job.backoffLimit,
       ttlSecondsAfterFinished: deps.job.ttlSecondsAfterFinished,
       activeDeadlineSeconds: deps.job.activeDeadlineSeconds,
-      ...(t.env ? { env: t.env } : {}),
+      env: at.env,
     },
     deps.keys,
   );
+}
+
+/**
+ * Starts the agent Job of a run exactly once when `trigger` is the step its route waits for: create, or adopt
+ * the Job a previous attempt created (never a second one), then `run.started`, then the run row moves to
+ * running. Where the Job goes and as whom is read from the run row (placementOf), never from the event. A Job the
+ * API refuses ends the run with `run.failed.launch_error` (`job_create_failed`); transient errors are retried by
+ * redelivery.
+ */
+export async function launchRun(deps: LauncherDeps, trigger: LaunchTrigger, cause: LaunchCause): Promise<void> {
+  const run = await getRun(deps.db, cause.runId);
+  const task = run?.runtime_deploy ? await getDeployTask(deps.db, run.id) : undefined;
+  const at = placementOf(trigger, run, task, deps.placement);
+  if (!run?.project_id || !run.runtime_mode || !at) return;
+  const live = { ...run, project_id: run.project_id, runtime_mode: run.runtime_mode };
+  const job = jobOf(deps, live, at);
+  const name = job.metadata?.name ?? '';
   const ref = { run_id: run.id, project_id: run.project_id, runtime_mode: run.runtime_mode, namespace: run.namespace };
   let adopted: boolean;
   try {
@@ -71,8 +81,8 @@ export async function launchRun(deps: LauncherDeps, t: LaunchTarget): Promise<vo
     const error = kubeErrorMessage(err);
     await deps.bus.publish(RunLaunchErrorV1, {
       id: runEndedEventId(run.id),
-      correlationId: t.correlationId,
-      causationId: t.causationId,
+      correlationId: cause.correlationId,
+      causationId: cause.causationId,
       subject: `run/${run.id}`,
       data: { ...ref, reason: 'job_create_failed', error },
     });
@@ -81,11 +91,11 @@ export async function launchRun(deps: LauncherDeps, t: LaunchTarget): Promise<vo
   }
   await deps.bus.publish(RunStartedV1, {
     id: deterministicId('run.started', run.id),
-    correlationId: t.correlationId,
-    causationId: t.causationId,
+    correlationId: cause.correlationId,
+    causationId: cause.causationId,
     subject: `run/${run.id}`,
-    data: { ...ref, job_name: name, job_namespace: t.namespace, slot_no: t.slotNo, image: deps.job.image },
+    data: { ...ref, job_name: name, job_namespace: at.namespace, slot_no: at.slotNo, image: deps.job.image },
   });
-  await markRunStarted(deps.db, run.id, { name, namespace: t.namespace });
-  deps.log.info({ run: run.id, job: `${t.namespace}/${name}`, adopted }, adopted ? 'existing job adopted' : 'job created');
+  await markRunStarted(deps.db, run.id, { name, namespace: at.namespace });
+  deps.log.info({ run: run.id, job: `${at.namespace}/${name}`, adopted }, adopted ? 'existing job adopted' : 'job created');
 }

@@ -7,7 +7,7 @@ import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { readConfig } from './config.js';
 import { NAME, type LauncherDeps } from './deps.js';
 import { startFollower } from './follow.js';
-import { launchRun } from './launch.js';
+import { causeOf, launchRun } from './launch.js';
 
 const config = readConfigOrExit(NAME, readConfig);
 const kc = loadKubeConfig(config.KUBECONFIG);
@@ -30,8 +30,11 @@ await runService({
       batch: kc.makeApiClient(BatchV1Api),
       core: kc.makeApiClient(CoreV1Api),
       keys: labelKeys(config.CODEXK8S_LABEL_DOMAIN),
-      platformNamespace: config.CODEXK8S_PLATFORM_NAMESPACE,
-      runServiceAccount: config.CODEXK8S_WORKER_RUN_SERVICE_ACCOUNT,
+      placement: {
+        platformNamespace: config.CODEXK8S_PLATFORM_NAMESPACE,
+        codeOnlyServiceAccount: config.CODEXK8S_CODE_ONLY_SERVICE_ACCOUNT,
+        runServiceAccount: config.CODEXK8S_WORKER_RUN_SERVICE_ACCOUNT,
+      },
       job: {
         image: config.CODEXK8S_WORKER_JOB_IMAGE,
         command: config.CODEXK8S_WORKER_JOB_COMMAND,
@@ -45,26 +48,10 @@ await runService({
       durable: NAME,
       config,
       routes: [
-        // Code-only runs start right away in the platform namespace; full-env runs wait for their namespace.
-        on(RunCreatedV1, async (e) => {
-          if (e.data.runtime_mode !== 'code-only') return;
-          await launchRun(deps, { runId: e.data.run_id, correlationId: e.correlationid, causationId: e.id, namespace: deps.platformNamespace, serviceAccount: null, slotNo: 0 });
-        }),
-        on(RunNamespacePreparedV1, async (e) => {
-          if (e.data.runtime_deploy) return; // a slot run starts when its slot is ready
-          await launchRun(deps, { runId: e.data.run_id, correlationId: e.correlationid, causationId: e.id, namespace: e.data.namespace, serviceAccount: e.data.service_account, slotNo: e.data.slot_no });
-        }),
-        on(SlotReadyV1, (e) =>
-          launchRun(deps, {
-            runId: e.data.run_id,
-            correlationId: e.correlationid,
-            causationId: e.id,
-            namespace: e.data.namespace,
-            serviceAccount: deps.runServiceAccount,
-            slotNo: e.data.slot_no,
-            env: e.data.host && e.data.public_url ? { CODEXK8S_STAGING_DOMAIN: e.data.host, CODEXK8S_PUBLIC_BASE_URL: e.data.public_url } : {},
-          }),
-        ),
+        // Each trigger only asks; the run row decides whether this is the step its route waits for (placementOf).
+        on(RunCreatedV1, (e) => launchRun(deps, 'run.created', causeOf(e))),
+        on(RunNamespacePreparedV1, (e) => launchRun(deps, 'run.namespace.prepared', causeOf(e))),
+        on(SlotReadyV1, (e) => launchRun(deps, 'slot.ready', causeOf(e))),
       ],
     });
     follower = startFollower(deps, kc, config.CODEXK8S_JOB_RESYNC_INTERVAL_MS);

@@ -1,11 +1,11 @@
-import { allSubjects } from '@codex-k8s/contracts';
-import { decodeEnvelope, runConsumer, runDeadLetterCapture, runService } from '@codex-k8s/bus';
+import { DEAD_LETTER_CONSUMER, RECORDER, RECORDER_CONSUMER, allSubjects } from '@codex-k8s/contracts';
+import { checkSource, decodeEnvelope, runConsumer, runDeadLetterCapture, runService } from '@codex-k8s/bus';
 import { openServiceDb, pingDb } from '@codex-k8s/db';
 import { readConfigOrExit } from '@codex-k8s/runtime';
 import { readConfig } from './config.js';
 import { recordEvent } from './record.js';
 
-const NAME = 'audit-writer';
+const NAME = RECORDER;
 const config = readConfigOrExit(NAME, readConfig);
 const db = await openServiceDb(NAME, config.DATABASE_URL, config.BUS_CONCURRENCY + 2);
 await runService({
@@ -13,11 +13,18 @@ await runService({
   config,
   ready: () => pingDb(db),
   close: () => db.destroy(),
+  // The recorder creates and updates the event and dead-letter streams; every other service only waits for them.
+  manageStreams: true,
   start: async (bus) => [
     await runConsumer(bus, {
-      durable: NAME,
-      filterSubjects: [allSubjects(bus.subjectRoot)],
-      decode: decodeEnvelope,
+      durable: RECORDER_CONSUMER,
+      filterSubject: allSubjects(bus.subjectRoot),
+      // A catalog event from a service that may not emit it is never recorded as that service's act.
+      decode: (body) => {
+        const env = decodeEnvelope(body);
+        checkSource(env);
+        return env;
+      },
       handle: async (env, meta) => {
         await recordEvent(db, env, meta.streamSeq);
       },
@@ -26,6 +33,6 @@ await runService({
       maxDeliver: config.BUS_MAX_DELIVER,
       backoffMs: [250, 1_000, 2_000, 5_000],
     }),
-    await runDeadLetterCapture(bus, { durable: `${NAME}-dead-letters`, ackWaitMs: config.BUS_ACK_WAIT_MS }),
+    await runDeadLetterCapture(bus, { durable: DEAD_LETTER_CONSUMER, ackWaitMs: config.BUS_ACK_WAIT_MS }),
   ],
 });

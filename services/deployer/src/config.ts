@@ -1,10 +1,12 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeEnv } from '@codex-k8s/kube';
+import { BaselineEnv, KubeEnv, labelKeys } from '@codex-k8s/kube';
 import { BaseEnv, envSchemas, loadConfig } from '@codex-k8s/runtime';
 import { z } from 'zod';
+import type { ReservedObjects } from './tenant-policy.js';
 
-const Env = BaseEnv.extend(KubeEnv.shape).extend({
+// BaselineEnv: the names of the platform's objects in a slot, which tenant manifests may not take over.
+const Env = BaseEnv.extend(KubeEnv.shape).extend(BaselineEnv.shape).extend({
   DATABASE_URL: z.string().min(1),
   /** Slots per project (reference CODEXK8S_WORKER_SLOTS_PER_PROJECT). */
   CODEXK8S_WORKER_SLOTS_PER_PROJECT: envSchemas.positiveInt(2),
@@ -26,3 +28,16 @@ export type Config = Readonly<z.infer<typeof Env>>;
 
 /** The only place deployer reads the environment. */
 export const readConfig = (env: NodeJS.ProcessEnv = process.env): Config => loadConfig(Env, env);
+
+/** The platform's objects in a slot namespace, from the baseline names this deployment uses. */
+export function reservedObjects(c: Config): ReservedObjects {
+  const names = [
+    `ServiceAccount/${c.CODEXK8S_WORKER_RUN_SERVICE_ACCOUNT}`,
+    `Role/${c.CODEXK8S_WORKER_RUN_ROLE_NAME}`,
+    `RoleBinding/${c.CODEXK8S_WORKER_RUN_ROLE_BINDING_NAME}`,
+    `ResourceQuota/${c.CODEXK8S_WORKER_RUN_RESOURCE_QUOTA_NAME}`,
+    `LimitRange/${c.CODEXK8S_WORKER_RUN_LIMIT_RANGE_NAME}`,
+    ...(c.CODEXK8S_RUN_NETWORK_POLICY_NAME ? [`NetworkPolicy/${c.CODEXK8S_RUN_NETWORK_POLICY_NAME}`] : []),
+  ];
+  return { names, managedByLabel: labelKeys(c.CODEXK8S_LABEL_DOMAIN).managedBy };
+}

@@ -2,6 +2,7 @@ import { planDeploy, type ConfigSource, type PlannedUnit, type ResolvedStack } f
 import { applyUnit, checkScopes, type ApplyDeps } from './apply.js';
 import { fingerprint } from './fingerprint.js';
 import { renderUnit, type RenderedObject } from './manifests.js';
+import { checkTenantPolicy, type ReservedObjects } from './tenant-policy.js';
 
 /** One unit's progress, persisted per run and published as it happens. */
 export interface UnitProgress {
@@ -16,7 +17,9 @@ export interface DeployInput {
   readonly stack: ResolvedStack;
   /** Template variables for the manifests (CODEXK8S_STAGING_DOMAIN, CODEXK8S_PUBLIC_BASE_URL, images...). */
   readonly vars: Readonly<Record<string, string>>;
-  /** The fingerprint of the last successful deploy into this namespace, if any. */
+  /** What the platform owns in the slot: tenant manifests may not touch it. */
+  readonly reserved: ReservedObjects;
+  /** The fingerprint of this project's last successful deploy into this namespace, if any. */
   readonly previousFingerprint?: string | undefined;
   readonly log: (stage: string, message: string) => void;
   readonly onUnitReady?: (p: UnitProgress) => Promise<void>;
@@ -32,7 +35,8 @@ export interface DeployResult {
 
 /**
  * Deploys a resolved stack into its slot namespace: renders every unit first (a template or YAML error stops
- * the deploy before any apply), refuses cluster-scoped objects, skips everything when the fingerprint is
+ * the deploy before any apply), refuses objects that reach beyond the slot (checkTenantPolicy) and cluster-scoped
+ * objects, skips everything when the fingerprint is
  * unchanged, then applies infrastructure and services in plan order, each unit ready before the next starts.
  */
 export async function deployStack(deps: ApplyDeps, input: DeployInput): Promise<DeployResult> {
@@ -48,6 +52,7 @@ export async function deployStack(deps: ApplyDeps, input: DeployInput): Promise<
   }
   const all = rendered.flatMap((r) => r.objects);
   input.log('prepare', `${plan.length} units, ${all.length} objects: ${plan.map((u) => `${u.group}/${u.name}`).join(', ')}`);
+  checkTenantPolicy(all, input.stack.namespace, input.reserved);
   await checkScopes(deps.applier, all);
   const fp = fingerprint(input.stack.namespace, all);
   if (fp === input.previousFingerprint) {

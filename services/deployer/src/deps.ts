@@ -3,6 +3,7 @@ import type { Db } from '@codex-k8s/db';
 import type { ObjectApplier } from '@codex-k8s/kube';
 import type { Logger } from '@codex-k8s/runtime';
 import type { Config } from './config.js';
+import type { ReservedObjects } from './tenant-policy.js';
 
 export const NAME = 'deployer';
 
@@ -12,6 +13,8 @@ export interface DeployerDeps {
   readonly bus: Bus;
   readonly log: Logger;
   readonly applier: ObjectApplier;
+  /** The platform's own objects in every slot (baseline names, managed-by label). */
+  readonly reserved: ReservedObjects;
   readonly config: Pick<
     Config,
     | 'CODEXK8S_WORKER_SLOTS_PER_PROJECT'
@@ -21,5 +24,6 @@ export interface DeployerDeps {
     | 'CODEXK8S_CLUSTER_ISSUER'
     | 'CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS'
     | 'CODEXK8S_REPO_CACHE_DIR'
+    | 'CODEXK8S_PLATFORM_NAMESPACE'
   >;
 }

@@ -3,7 +3,7 @@ import { consumeEvents, on, runService } from '@codex-k8s/bus';
 import { openServiceDb, pingDb } from '@codex-k8s/db';
 import { loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
 import { readConfigOrExit } from '@codex-k8s/runtime';
-import { readConfig } from './config.js';
+import { readConfig, reservedObjects } from './config.js';
 import { NAME, type DeployerDeps } from './deps.js';
 import { handleSlotPrepared } from './run-deploy.js';
 import { handleSlotRunCreated } from './slot.js';
@@ -17,7 +17,7 @@ await runService({
   ready: () => pingDb(db),
   close: () => db.destroy(),
   start: async (bus, log) => {
-    const deps: DeployerDeps = { db, bus, log, applier: ObjectApplier.forConfig(kc), config };
+    const deps: DeployerDeps = { db, bus, log, applier: ObjectApplier.forConfig(kc), reserved: reservedObjects(config), config };
     return [
       await consumeEvents(bus, {
         durable: NAME,

@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import { ServicesConfigError } from '@codex-k8s/services-config';
 import { ClusterScopedError, UnitError } from './apply.js';
 import { endsTheRun } from './run-deploy.js';
+import { launchErrorReasonOf, NamespaceNotOwnedError } from './slot.js';
+import { TenantPolicyError } from './tenant-policy.js';
 
 test('broken inputs and failed units end the run; transient errors are retried until the last delivery', () => {
   assert.equal(endsTheRun(new ServicesConfigError('services.yaml', 'spec', 'bad'), false), true);
@@ -12,4 +14,18 @@ test('broken inputs and failed units end the run; transient errors are retried u
   assert.equal(endsTheRun(new Error('connect ECONNREFUSED 127.0.0.1:6443'), false), false);
   assert.equal(endsTheRun(new Error('Job migrate in ns: the previous Job was not deleted within 60s'), false), false, 'retried');
   assert.equal(endsTheRun(new Error('connect ECONNREFUSED 127.0.0.1:6443'), true), true, 'last delivery');
+});
+
+test('a tenant policy refusal and another project\'s namespace end the run; the latter says so in its reason', () => {
+  assert.equal(endsTheRun(new TenantPolicyError('RoleBinding/grab binds ClusterRole/cluster-admin'), false), true);
+  assert.equal(endsTheRun(new NamespaceNotOwnedError('slot namespace shop-dev-1 belongs to another project'), false), true);
+  assert.equal(launchErrorReasonOf(new NamespaceNotOwnedError('x')), 'namespace_owned_by_another_project');
+  assert.equal(launchErrorReasonOf(new TenantPolicyError('x')), 'runtime_deploy_failed');
+});
+
+test('an object the apiserver refuses as invalid or by admission policy ends the run; a plain 403 is retried', () => {
+  const apiError = (code: number, message: string) => Object.assign(new Error('x'), { code, body: JSON.stringify({ message }) });
+  assert.equal(endsTheRun(apiError(422, 'Deployment.apps "api" is invalid'), false), true);
+  assert.equal(endsTheRun(apiError(403, "ValidatingAdmissionPolicy 'codex-k8s-deployer' with binding 'codex-k8s-deployer' denied request"), false), true);
+  assert.equal(endsTheRun(apiError(403, 'cannot create resource'), false), false);
 });

@@ -1,12 +1,14 @@
 import { SlotDeployedV1, SlotUnitReadyV1, deterministicId, type Envelope, type RunNamespacePreparedData } from '@codex-k8s/contracts';
 import type { MessageMeta } from '@codex-k8s/bus';
 import { appendDeployLog, getDeployTask, getRun, lastFingerprint, setDeployTask } from '@codex-k8s/db';
+import { isPermanentKubeError } from '@codex-k8s/kube';
 import { directorySource } from '@codex-k8s/services-config';
 import { ClusterScopedError, UnitError } from './apply.js';
 import { deployStack } from './deploy.js';
 import type { DeployerDeps } from './deps.js';
 import { NAME } from './deps.js';
-import { bindingOf, failSlotRun, isPermanentDeployError, loadSlotStack } from './slot.js';
+import { bindingOf, claimSlotNamespace, failSlotRun, isPermanentDeployError, launchErrorReasonOf, loadSlotStack } from './slot.js';
+import { TenantPolicyError } from './tenant-policy.js';
 import { slotVars } from './vars.js';
 
 /**
@@ -17,10 +19,9 @@ import { slotVars } from './vars.js';
  * runtime_deploy_failed, with the cause); other errors are retried.
  */
 export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunNamespacePreparedData>, meta: MessageMeta): Promise<void> {
-  if (!e.data.runtime_deploy) return;
   const run = await getRun(deps.db, e.data.run_id);
   const task = await getDeployTask(deps.db, e.data.run_id);
-  if (!run?.project_id || !task || (run.status !== 'pending' && run.status !== 'running')) return;
+  if (!run?.project_id || !run.runtime_deploy || !task || (run.status !== 'pending' && run.status !== 'running')) return;
   const ctx = { correlationId: e.correlationid, causationId: e.id };
   const log = (stage: string, message: string, level: 'info' | 'error' = 'info') => {
     deps.log[level]({ run: run.id, stage }, message);
@@ -29,6 +30,8 @@ export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunName
   try {
     const repo = await bindingOf(deps, run.project_id, task.repository_full_name);
     const { snapshot, stack } = await loadSlotStack(deps, { cloneUrl: repo.cloneUrl, ref: task.commit_sha ?? task.build_ref, servicesYaml: task.services_yaml_path, slot: task.slot_no });
+    // The namespace was claimed for this project at lease time; the check is repeated because this is where it is written to.
+    await claimSlotNamespace(deps, { ...run, project_id: run.project_id }, stack.namespace);
     log('repo-sync', `services.yaml at ${snapshot.commit.slice(0, 12)} for ${stack.env} slot ${stack.slot}: namespace ${stack.namespace}, host ${stack.host ?? '(none)'}`);
     const vars = slotVars(stack, { clusterIssuer: deps.config.CODEXK8S_CLUSTER_ISSUER });
     const result = await deployStack(
@@ -37,7 +40,8 @@ export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunName
         src: directorySource(snapshot.dir),
         stack,
         vars,
-        previousFingerprint: await lastFingerprint(deps.db, stack.namespace),
+        reserved: deps.reserved,
+        previousFingerprint: await lastFingerprint(deps.db, run.project_id, stack.namespace),
         log,
         onUnitReady: async (p) => {
           await deps.bus.publish(SlotUnitReadyV1, {
@@ -71,15 +75,16 @@ export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunName
   } catch (err) {
     const message = (err as Error).message;
     log('reconcile', message, 'error');
-    if (endsTheRun(err, meta.lastDelivery)) return failSlotRun(deps, run, ctx, message);
+    if (endsTheRun(err, meta.lastDelivery)) return failSlotRun(deps, run, ctx, message, launchErrorReasonOf(err));
     throw err;
   }
 }
 
 /**
- * Deploy errors a redelivery cannot fix: a broken file or template, a cluster-scoped object, a unit that failed or
+ * Deploy errors a redelivery cannot fix: a broken file or template, a cluster-scoped object or one reaching beyond
+ * the slot, a namespace of another project, an object the apiserver refuses as invalid or by admission policy, a unit that failed or
  * timed out, a kind the cluster does not serve; and any error on the last allowed delivery. Pure.
  */
 export function endsTheRun(err: unknown, lastDelivery: boolean): boolean {
-  return lastDelivery || isPermanentDeployError(err) || err instanceof ClusterScopedError || err instanceof UnitError;
+  return lastDelivery || isPermanentDeployError(err) || isPermanentKubeError(err) || err instanceof ClusterScopedError || err instanceof TenantPolicyError || err instanceof UnitError;
 }

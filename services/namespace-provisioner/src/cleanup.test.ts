@@ -20,3 +20,10 @@ test('disabled cleanup keeps namespaces, except when their issue is closed', () 
   assert.deepEqual(decideCleanup({ ...base, cleanupEnabled: false, trigger: 'sweeper' }), { action: 'skip', reason: 'cleanup_disabled_by_config' });
   assert.deepEqual(decideCleanup({ ...base, cleanupEnabled: false, trigger: 'issue_closed' }), { action: 'delete' });
 });
+
+test('only a row that says the run ended lets its namespace go', async () => {
+  const { hasEnded } = await import('./run-ended.js');
+  for (const status of ['succeeded', 'failed', 'canceled'] as const) assert.equal(hasEnded({ status }), true, status);
+  for (const status of ['pending', 'running'] as const) assert.equal(hasEnded({ status }), false, `${status}: a run.succeeded for a live run is not obeyed`);
+  assert.equal(hasEnded(undefined), false);
+});

@@ -8,8 +8,11 @@ const Env = BaseEnv.extend(KubeEnv.shape)
     DATABASE_URL: z.string().min(1),
     /** Delete the run namespace when the run ends (reference default true). */
     CODEXK8S_WORKER_RUN_NAMESPACE_CLEANUP: envSchemas.bool(true),
-    /** Pod Security Admission level enforced on run namespaces (`privileged`, `baseline`, `restricted`; empty: none). */
-    CODEXK8S_RUN_POD_SECURITY_LEVEL: z.enum(['', 'privileged', 'baseline', 'restricted']).default('baseline'),
+    /**
+     * Pod Security Admission level enforced on run namespaces. Never `privileged` or none (the cluster default is
+     * usually privileged): the admission policy of deploy/base refuses such a namespace, so it stops the start instead.
+     */
+    CODEXK8S_RUN_POD_SECURITY_LEVEL: z.enum(['baseline', 'restricted'], { message: 'baseline or restricted' }).default('baseline'),
     /** How often the sweeper looks for namespaces whose run has ended. */
     CODEXK8S_NAMESPACE_SWEEP_INTERVAL_MS: envSchemas.positiveInt(60_000),
   });
@@ -42,5 +45,6 @@ export function baselineSpec(c: Config): BaselineSpec {
     },
     networkPolicy: c.CODEXK8S_RUN_NETWORK_POLICY_NAME || null,
     ingressFromNamespaces: c.CODEXK8S_INGRESS_NAMESPACES,
+    egressBlockedCidrs: c.CODEXK8S_RUN_EGRESS_BLOCKED_CIDRS,
   };
 }

@@ -16,7 +16,8 @@ export interface ProvisionerDeps {
   readonly objects: ObjectApplier;
   readonly keys: LabelKeys;
   readonly baseline: BaselineSpec;
-  readonly podSecurityLevel: string;
+  /** Pod Security `enforce` level of every managed namespace (the admission policy accepts baseline or restricted). */
+  readonly podSecurityLevel: 'baseline' | 'restricted';
   readonly cleanupEnabled: boolean;
   readonly platformNamespace: string;
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { labelKeys } from '@codex-k8s/kube';
-import { desiredNamespace } from './prepare.js';
+import type { AgentRunRow } from '@codex-k8s/db';
+import { desiredNamespace, prepareTargetOf } from './prepare.js';
 
 const run = {
   run_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7',
@@ -16,7 +17,7 @@ const run = {
   sender_login: 'alice',
 };
 
-test('the run namespace carries the reference labels under the configured domain, and Pod Security labels', () => {
+test('the run namespace carries the reference labels under the configured domain, its owner, and Pod Security labels', () => {
   const ns = desiredNamespace({ keys: labelKeys('example.org/'), podSecurityLevel: 'baseline' }, run, 'delivery-1');
   assert.equal(ns.metadata?.name, run.namespace);
   assert.deepEqual(ns.metadata?.labels, {
@@ -25,11 +26,25 @@ test('the run namespace carries the reference labels under the configured domain
     'example.org/runtime-mode': 'full-env',
     'example.org/run-id': run.run_id,
     'example.org/project-id': run.project_id,
+    'example.org/owner-project-id': run.project_id,
     'example.org/issue-number': '42',
     'pod-security.kubernetes.io/enforce': 'baseline',
     'pod-security.kubernetes.io/warn': 'restricted',
   });
   assert.deepEqual(ns.metadata?.annotations, { 'example.org/correlation-id': 'delivery-1' });
-  const noPsa = desiredNamespace({ keys: labelKeys('codex-k8s.dev/'), podSecurityLevel: '' }, run, 'd');
-  assert.equal(noPsa.metadata?.labels?.['pod-security.kubernetes.io/enforce'], undefined);
+  const restricted = desiredNamespace({ keys: labelKeys('codex-k8s.dev/'), podSecurityLevel: 'restricted' }, run, 'd');
+  assert.equal(restricted.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+});
+
+const row = (o: Partial<AgentRunRow>): AgentRunRow =>
+  ({ id: run.run_id, project_id: run.project_id, namespace: run.namespace, runtime_mode: 'full-env', runtime_deploy: false, status: 'pending', slot_no: null, issue_number: 42, ...o }) as AgentRunRow;
+
+test('the namespace to prepare comes from the run row, not from the event', () => {
+  assert.deepEqual(prepareTargetOf(row({}), 'run'), { run_id: run.run_id, project_id: run.project_id, runtime_mode: 'full-env', namespace: run.namespace, issue_number: 42 });
+  assert.equal(prepareTargetOf(row({ runtime_mode: 'code-only' }), 'run'), undefined, 'code-only runs get no namespace');
+  assert.equal(prepareTargetOf(row({ status: 'succeeded' }), 'run'), undefined, 'an ended run is never prepared again');
+  assert.equal(prepareTargetOf(row({ runtime_deploy: true, slot_no: 1 }), 'run'), undefined, 'a slot run waits for its lease');
+  assert.equal(prepareTargetOf(undefined, 'run'), undefined, 'an event for an unknown run does nothing');
+  assert.deepEqual(prepareTargetOf(row({ runtime_deploy: true, slot_no: 2, namespace: 'shop-dev-2' }), 'slot')?.slot, { slotNo: 2 });
+  assert.equal(prepareTargetOf(row({ runtime_deploy: true, slot_no: null }), 'slot'), undefined, 'no lease recorded: a slot.leased for it is not obeyed');
 });

@@ -3,8 +3,7 @@ import { MANAGED_BY, NAMESPACE_PURPOSE_RUN } from '@codex-k8s/kube';
 import { errorMessage, startPeriodic, type Periodic } from '@codex-k8s/runtime';
 import { cleanupRunNamespace } from './cleanup.js';
 import type { ProvisionerDeps } from './deps.js';
-
-const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
+import { hasEnded } from './run-ended.js';
 
 /**
  * One sweep: managed run namespaces whose run has ended (a lost event, a crash between the run's end and its
@@ -21,7 +20,7 @@ export async function sweepOnce(deps: ProvisionerDeps): Promise<number> {
     const runId = ns.metadata?.labels?.[deps.keys.runId];
     if (!name || !runId || ns.metadata?.deletionTimestamp || !/^[0-9a-f-]{36}$/.test(runId)) continue;
     const run = await getRun(deps.db, runId);
-    if (!run || !TERMINAL.has(run.status) || run.namespace !== name || !run.project_id || !run.runtime_mode) continue;
+    if (!run || !hasEnded(run) || run.namespace !== name || !run.project_id || !run.runtime_mode) continue;
     await cleanupRunNamespace(
       deps,
       { run_id: run.id, project_id: run.project_id, runtime_mode: run.runtime_mode, namespace: name },

@@ -19,7 +19,7 @@ await runService({
     await consumeEvent(bus, WebhookReceivedV1, {
       durable: NAME,
       config,
-      handle: (event) => handleWebhookReceived({ db, bus, log, catalog, namespacePrefix: config.CODEXK8S_WORKER_RUN_NAMESPACE_PREFIX, fullEnvKinds: config.CODEXK8S_FULL_ENV_TRIGGER_KINDS }, event),
+      handle: (event, meta) => handleWebhookReceived({ db, bus, log, catalog, namespacePrefix: config.CODEXK8S_WORKER_RUN_NAMESPACE_PREFIX, fullEnvKinds: config.CODEXK8S_FULL_ENV_TRIGGER_KINDS }, event, meta),
     }),
   ],
 });

@@ -6,10 +6,10 @@ import {
   type Envelope,
   type WebhookReceivedData,
 } from '@codex-k8s/contracts';
-import type { Bus } from '@codex-k8s/bus';
-import { findBinding, findSender, insertRunOnce, listRunsOfIssue, type Db } from '@codex-k8s/db';
+import type { Bus, MessageMeta } from '@codex-k8s/bus';
+import { findBinding, findDelivery, findSender, insertRunOnce, listRunsOfIssue, type Db, type WebhookDeliveryRow } from '@codex-k8s/db';
 import { runNamespaceName } from '@codex-k8s/kube';
-import type { Logger } from '@codex-k8s/runtime';
+import { TerminalError, type Logger } from '@codex-k8s/runtime';
 import { authorizeSender, resolveTrigger, runtimeModeFor, slotDeploysEnabled } from './decide.js';
 import type { LabelCatalog } from './labels.js';
 
@@ -50,13 +50,33 @@ async function ignore(deps: PlannerDeps, e: Event, why: { reason: string; label:
 }
 
 /**
+ * Why a `webhook.received` does not match a signed delivery in the inbox, or undefined when it does. Only the
+ * ingress stores deliveries, after checking their signature: an event without its inbox row (or describing
+ * another delivery) was not produced by an accepted webhook and starts nothing. Pure.
+ */
+export function inboxMismatch(d: Pick<WebhookReceivedData, 'delivery_id' | 'event_type' | 'action' | 'payload_bytes'>, correlationId: string, row: WebhookDeliveryRow | undefined): string | undefined {
+  if (!row) return `no inbox row for delivery ${d.delivery_id}: not a signed delivery the ingress accepted`;
+  if (correlationId !== d.delivery_id) return `correlation id ${correlationId} is not the delivery id ${d.delivery_id}`;
+  if (row.event_type !== d.event_type || row.action !== d.action || row.payload_bytes !== d.payload_bytes) {
+    return `delivery ${d.delivery_id} differs from its inbox row (event ${row.event_type}/${row.action ?? ''}, ${row.payload_bytes} bytes)`;
+  }
+  return undefined;
+}
+
+/**
  * Plans one accepted delivery: a trigger label on a bound repository by an allowed sender becomes exactly one
  * run (`agent_runs` keyed by the delivery id) and `run.created`; anything else becomes `webhook.ignored` with
  * the reference reason code; `issues.closed` asks for the issue's run namespaces to be deleted.
  * Idempotent: a redelivered event finds the run it created and republishes the same event id.
+ * @throws TerminalError when the event has no matching inbox row (inboxMismatch): it is dead-lettered, not obeyed.
  */
-export async function handleWebhookReceived(deps: PlannerDeps, e: Event): Promise<void> {
+export async function handleWebhookReceived(deps: PlannerDeps, e: Event, meta: Pick<MessageMeta, 'lastDelivery'>): Promise<void> {
   const d = e.data;
+  const row = await findDelivery(deps.db, d.delivery_id);
+  // The ingress publishes before its inbox transaction commits: a missing row is waited for, until the last delivery.
+  if (!row && !meta.lastDelivery) throw new Error(`inbox row of delivery ${d.delivery_id} not visible yet; retrying`);
+  const mismatch = inboxMismatch(d, e.correlationid, row);
+  if (mismatch) throw new TerminalError(`refusing webhook.received: ${mismatch}`);
   if (d.event_type === 'issues' && d.action === 'closed') return handleIssueClosed(deps, e);
   const trigger = resolveTrigger(d, deps.catalog);
   if (trigger.kind === 'none') return;

@@ -1,4 +1,4 @@
-/** What a cert-manager Certificate says about itself (pure). */
+/** What a cert-manager Certificate says about itself for one slot host (pure). */
 export type CertificateState = { readonly state: 'ready' } | { readonly state: 'pending'; readonly reason: string; readonly message: string } | { readonly state: 'failed'; readonly reason: string; readonly message: string };
 
 interface Condition {
@@ -6,17 +6,45 @@ interface Condition {
   status: string;
   reason?: string;
   message?: string;
+  observedGeneration?: number;
+}
+
+/** The parts of a cert-manager Certificate the decision reads. */
+export interface CertificateView {
+  metadata?: { name?: string; generation?: number };
+  spec?: { dnsNames?: string[] };
+  status?: { conditions?: Condition[]; lastFailureTime?: string; notAfter?: string };
 }
 
 /**
- * Ready=True is ready; an issuance that cert-manager marked failed (Issuing=False with reason Failed, or a
- * recorded lastFailureTime) is failed with cert-manager's reason; anything else is pending with the Ready
- * condition's reason (e.g. DoesNotExist, InProgress) for the timeout message.
+ * Why a Ready certificate does not (yet) serve this slot: its dnsNames miss the host, its Ready condition was
+ * observed for an older spec (issued before this deploy changed it), or it has expired. Undefined when it does.
  */
-export function certificateState(cert: { status?: { conditions?: Condition[]; lastFailureTime?: string } } | undefined): CertificateState {
+function readyProblem(cert: CertificateView, host: string, now: Date): { reason: string; message: string } | undefined {
+  const names = cert.spec?.dnsNames ?? [];
+  if (!names.includes(host)) return { reason: 'HostNotCovered', message: `the Certificate covers ${names.join(', ') || 'no DNS name'}, not ${host}` };
+  const ready = cert.status?.conditions?.find((c) => c.type === 'Ready');
+  const generation = cert.metadata?.generation;
+  if (ready?.observedGeneration !== undefined && generation !== undefined && ready.observedGeneration !== generation) {
+    return { reason: 'Stale', message: `Ready was observed for generation ${ready.observedGeneration}, the Certificate is at ${generation}` };
+  }
+  if (cert.status?.notAfter && Date.parse(cert.status.notAfter) <= now.getTime()) return { reason: 'Expired', message: `the certificate expired at ${cert.status.notAfter}` };
+  return undefined;
+}
+
+/**
+ * A slot's certificate is ready only when cert-manager says Ready=True for its current spec and that spec covers
+ * the slot's host (a Ready certificate with the right name but other dnsNames is someone else's, or stale);
+ * an issuance that cert-manager marked failed (Issuing=False with reason Failed, or a recorded lastFailureTime)
+ * is failed with cert-manager's reason; anything else is pending with a reason for the timeout message.
+ */
+export function certificateState(cert: CertificateView | undefined, host: string, now: Date = new Date()): CertificateState {
   const conds = cert?.status?.conditions ?? [];
   const ready = conds.find((c) => c.type === 'Ready');
-  if (ready?.status === 'True') return { state: 'ready' };
+  if (cert && ready?.status === 'True') {
+    const problem = readyProblem(cert, host, now);
+    return problem ? { state: 'pending', ...problem } : { state: 'ready' };
+  }
   const issuing = conds.find((c) => c.type === 'Issuing');
   if ((issuing?.status === 'False' && issuing.reason === 'Failed') || cert?.status?.lastFailureTime) {
     return { state: 'failed', reason: issuing?.reason ?? ready?.reason ?? 'Failed', message: issuing?.message ?? ready?.message ?? 'issuance failed' };

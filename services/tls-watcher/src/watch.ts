@@ -1,10 +1,10 @@
 import { RunLaunchErrorV1, SlotReadyV1, SlotTlsFailedV1, deterministicId, runEndedEventId, type Envelope, type SlotDeployedData } from '@codex-k8s/contracts';
 import type { Bus } from '@codex-k8s/bus';
-import { finishRun, getRun, type Db } from '@codex-k8s/db';
+import { finishRun, getDeployTask, getRun, type AgentRunRow, type Db } from '@codex-k8s/db';
 import { isNotFound } from '@codex-k8s/kube';
 import type { Logger } from '@codex-k8s/runtime';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import { certificateState, type CertificateState } from './certificate.js';
+import { certificateState, type CertificateState, type CertificateView } from './certificate.js';
 
 export interface WatcherDeps {
   readonly db: Db;
@@ -15,50 +15,78 @@ export interface WatcherDeps {
   readonly pollMs: number;
 }
 
-async function readCertificate(deps: WatcherDeps, namespace: string, name: string): Promise<CertificateState> {
+/** The slot a run is deployed to, as the run row and its deploy task record it (never the event). */
+interface SlotFacts {
+  readonly run: AgentRunRow & { project_id: string; namespace: string; slot_no: number };
+  readonly host: string | null;
+}
+
+async function slotFacts(deps: WatcherDeps, runId: string): Promise<SlotFacts | undefined> {
+  const run = await getRun(deps.db, runId);
+  if (!run?.project_id || !run.namespace || !run.slot_no || !run.runtime_deploy || (run.status !== 'pending' && run.status !== 'running')) return undefined;
+  const task = await getDeployTask(deps.db, run.id);
+  // Only a deploy the deployer finished into the run's own namespace is followed.
+  if (task?.status !== 'succeeded' || task.namespace !== run.namespace) return undefined;
+  return { run: { ...run, project_id: run.project_id, namespace: run.namespace, slot_no: run.slot_no }, host: task.host };
+}
+
+async function readCertificate(deps: WatcherDeps, namespace: string, name: string, host: string): Promise<CertificateState> {
   try {
-    return certificateState((await deps.custom.getNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', namespace, plural: 'certificates', name })) as never);
+    return certificateState((await deps.custom.getNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', namespace, plural: 'certificates', name })) as CertificateView, host);
   } catch (err) {
-    if (isNotFound(err)) return certificateState(undefined);
+    if (isNotFound(err)) return certificateState(undefined, host);
     throw err;
   }
 }
 
+async function failTls(deps: WatcherDeps, e: Envelope<SlotDeployedData>, o: { facts: SlotFacts & { host: string }; last: CertificateState; certificate: string }): Promise<void> {
+  const { facts: f, last, certificate } = o;
+  const run = f.run;
+  const reason = last.state === 'failed' ? last.reason : 'Timeout';
+  const message = last.state === 'failed' ? last.message : `Certificate ${certificate} not Ready for ${f.host} after ${Math.round(deps.timeoutMs / 1000)}s (last: ${last.state === 'pending' ? `${last.reason}: ${last.message}` : last.state})`;
+  const base = { run_id: run.id, project_id: run.project_id, namespace: run.namespace, slot_no: run.slot_no };
+  await deps.bus.publish(SlotTlsFailedV1, { id: deterministicId('slot.tls.failed', run.id), correlationId: e.correlationid, causationId: e.id, subject: `run/${run.id}`, data: { ...base, host: f.host, reason, message } });
+  const error = `TLS for ${f.host}: ${reason}: ${message}`;
+  await deps.bus.publish(RunLaunchErrorV1, {
+    id: runEndedEventId(run.id),
+    correlationId: e.correlationid,
+    causationId: e.id,
+    subject: `run/${run.id}`,
+    data: { run_id: run.id, project_id: run.project_id, runtime_mode: 'full-env', namespace: run.namespace, reason: 'runtime_deploy_failed', error },
+  });
+  await finishRun(deps.db, run.id, 'failed', { event_type: RunLaunchErrorV1.type, reason: 'runtime_deploy_failed', error });
+  deps.log.error({ run: run.id, host: f.host, reason }, 'slot certificate not ready; run ended');
+}
+
 /**
- * `slot.deployed`: follows the slot's Certificate (named after the Ingress TLS secret) until Ready=True, then
- * `slot.ready` with the public URL; a failed issuance or the timeout gives `slot.tls.failed` with cert-manager's
- * reason and ends the run (`run.failed.launch_error`, runtime_deploy_failed). A slot without a host is ready at once.
+ * `slot.deployed`: follows the slot's Certificate (named after the Ingress TLS secret) in the run's namespace until
+ * cert-manager reports it Ready for its current spec AND its dnsNames cover the slot's host, then `slot.ready` with
+ * the public URL; a failed issuance or the timeout gives `slot.tls.failed` with cert-manager's reason and ends the run
+ * (`run.failed.launch_error`, runtime_deploy_failed). Namespace, host and slot come from the run row and its deploy
+ * task, never from the event. A slot without a host is ready at once.
  */
 export async function handleSlotDeployed(deps: WatcherDeps, e: Envelope<SlotDeployedData>): Promise<void> {
-  const d = e.data;
-  const run = await getRun(deps.db, d.run_id);
-  if (!run || (run.status !== 'pending' && run.status !== 'running')) return;
-  const base = { run_id: d.run_id, project_id: d.project_id, namespace: d.namespace, slot_no: d.slot_no };
-  let last: CertificateState = { state: 'pending', reason: 'NotChecked', message: '' };
-  if (d.host && d.tls_secret) {
+  const f = await slotFacts(deps, e.data.run_id);
+  if (!f) return;
+  const run = f.run;
+  const certificate = e.data.tls_secret;
+  if (f.host && certificate) {
+    let last: CertificateState = { state: 'pending', reason: 'NotChecked', message: '' };
     const deadline = Date.now() + deps.timeoutMs;
     while (Date.now() < deadline) {
-      last = await readCertificate(deps, d.namespace, d.tls_secret);
+      last = await readCertificate(deps, run.namespace, certificate, f.host);
       if (last.state !== 'pending') break;
       await new Promise((r) => setTimeout(r, deps.pollMs));
     }
-    if (last.state !== 'ready') {
-      const reason = last.state === 'failed' ? last.reason : 'Timeout';
-      const message = last.state === 'failed' ? last.message : `Certificate ${d.tls_secret} not Ready after ${Math.round(deps.timeoutMs / 1000)}s (last: ${last.reason}: ${last.message})`;
-      await deps.bus.publish(SlotTlsFailedV1, { id: deterministicId('slot.tls.failed', d.run_id), correlationId: e.correlationid, causationId: e.id, subject: `run/${d.run_id}`, data: { ...base, host: d.host, reason, message } });
-      const error = `TLS for ${d.host}: ${reason}: ${message}`;
-      await deps.bus.publish(RunLaunchErrorV1, {
-        id: runEndedEventId(d.run_id),
-        correlationId: e.correlationid,
-        causationId: e.id,
-        subject: `run/${d.run_id}`,
-        data: { run_id: d.run_id, project_id: d.project_id, runtime_mode: 'full-env', namespace: d.namespace, reason: 'runtime_deploy_failed', error },
-      });
-      await finishRun(deps.db, d.run_id, 'failed', { event_type: RunLaunchErrorV1.type, reason: 'runtime_deploy_failed', error });
-      deps.log.error({ run: d.run_id, host: d.host, reason }, 'slot certificate not ready; run ended');
-      return;
-    }
+    if (last.state !== 'ready') return failTls(deps, e, { facts: { ...f, host: f.host }, last, certificate });
   }
-  await deps.bus.publish(SlotReadyV1, { id: deterministicId('slot.ready', d.run_id), correlationId: e.correlationid, causationId: e.id, subject: `run/${d.run_id}`, data: { ...base, host: d.host, public_url: d.public_url } });
-  deps.log.info({ run: d.run_id, url: d.public_url }, 'slot ready');
+  const publicUrl = f.host ? `https://${f.host}` : null;
+  await deps.bus.publish(SlotReadyV1, {
+    id: deterministicId('slot.ready', run.id),
+    correlationId: e.correlationid,
+    causationId: e.id,
+    subject: `run/${run.id}`,
+    data: { run_id: run.id, project_id: run.project_id, namespace: run.namespace, slot_no: run.slot_no, host: f.host, public_url: publicUrl },
+  });
+  deps.log.info({ run: run.id, url: publicUrl }, 'slot ready');
 }

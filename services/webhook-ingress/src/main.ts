@@ -9,7 +9,7 @@ const config = readConfigOrExit(NAME, readConfig);
 const telemetry = initTelemetry({ serviceName: NAME });
 const log = createLogger({ name: NAME, level: config.LOG_LEVEL });
 const db = await openServiceDb(NAME, config.DATABASE_URL, 10);
-const bus = await connectBus({ url: config.NATS_URL, name: NAME, stream: config.BUS_STREAM, subjectRoot: config.BUS_SUBJECT_ROOT, log });
+const bus = await connectBus({ url: config.NATS_URL, name: NAME, stream: config.BUS_STREAM, subjectRoot: config.BUS_SUBJECT_ROOT, log, ...(config.NATS_NKEY_SEED_FILE ? { nkeySeedFile: config.NATS_NKEY_SEED_FILE } : {}) });
 const ready = async (): Promise<boolean> => bus.isConnected() && (await pingDb(db));
 // Probes get their own listener (HEALTH_PORT): a webhook listener full of slow clients must not fail liveness
 // and get the pod restarted, which would not help against the flood anyway.

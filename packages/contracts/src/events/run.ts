@@ -33,7 +33,7 @@ export const RunCreatedV1 = defineEvent({
     'The planner created an agent run for a triggering label (one per delivery). `namespace` is the deterministic run ' +
     'namespace for full-env runs, null for code-only runs.',
   emittedBy: ['planner'],
-  consumedBy: ['namespace-provisioner', 'agent-launcher', 'audit-writer'],
+  consumedBy: ['namespace-provisioner', 'deployer', 'agent-launcher', 'audit-writer'],
 });
 
 export const RunNamespacePreparedData = RunRef.extend({
@@ -110,7 +110,9 @@ export const RunJobNotFoundV1 = defineEvent({
   consumedBy: ['namespace-provisioner', 'audit-writer'],
 });
 
-export const LaunchErrorReason = z.enum(['namespace_prepare_failed', 'job_create_failed', 'runtime_deploy_failed']);
+/** Why a run could not be launched; `namespace_owned_by_another_project` is a refused cross-tenant namespace. */
+export const LaunchErrorReason = z.enum(['namespace_prepare_failed', 'job_create_failed', 'runtime_deploy_failed', 'namespace_owned_by_another_project']);
+export type LaunchErrorReason = z.infer<typeof LaunchErrorReason>;
 
 export const RunLaunchErrorData = RunRef.extend({ reason: LaunchErrorReason, error: z.string() });
 export type RunLaunchErrorData = z.infer<typeof RunLaunchErrorData>;
@@ -119,8 +121,10 @@ export const RunLaunchErrorV1 = defineEvent({
   type: 'run.failed.launch_error',
   version: 1,
   schema: RunLaunchErrorData,
-  description: 'The run could not be launched; no Job was created. `reason`: namespace_prepare_failed, job_create_failed, runtime_deploy_failed.',
-  emittedBy: ['namespace-provisioner', 'agent-launcher', 'deployer'],
+  description:
+    'The run could not be launched; no Job was created. `reason`: namespace_prepare_failed, job_create_failed, runtime_deploy_failed, ' +
+    'namespace_owned_by_another_project (the namespace the run would use belongs to another project, or lies outside its own prefix).',
+  emittedBy: ['namespace-provisioner', 'agent-launcher', 'deployer', 'tls-watcher'],
   consumedBy: ['namespace-provisioner', 'audit-writer'],
 });
 

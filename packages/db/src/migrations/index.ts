@@ -3,6 +3,7 @@ import * as foundation from './2026_11_24_0001_foundation.js';
 import * as runs from './2026_11_24_0002_runs.js';
 import * as slots from './2026_11_24_0003_slots.js';
 import * as runLogs from './2026_11_24_0004_run_logs.js';
+import * as namespaceOwners from './2026_11_30_0005_namespace_owners.js';
 
 /** All migrations in order; listed statically so they run the same from sources and from dist. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026_11_24_0002_runs': runs,
   '2026_11_24_0003_slots': slots,
   '2026_11_24_0004_run_logs': runLogs,
+  '2026_11_30_0005_namespace_owners': namespaceOwners,
 };

@@ -59,8 +59,20 @@ export async function getDeployTask(db: Db, runId: string): Promise<RuntimeDeplo
   return db.selectFrom('runtime_deploy_tasks').selectAll().where('run_id', '=', runId).executeTakeFirst();
 }
 
-/** The fingerprint of the last successful deploy into a namespace (for the unchanged-state skip). */
-export async function lastFingerprint(db: Db, namespace: string): Promise<string | undefined> {
-  const r = await db.selectFrom('runtime_deploy_tasks').select('fingerprint').where('namespace', '=', namespace).where('status', '=', 'succeeded').orderBy('finished_at', 'desc').limit(1).executeTakeFirst();
+/**
+ * The fingerprint of the last successful deploy of one project into a namespace (for the unchanged-state skip).
+ * Keyed by project and namespace: another project's deploy never makes this one's look unchanged.
+ */
+export async function lastFingerprint(db: Db, projectId: string, namespace: string): Promise<string | undefined> {
+  const r = await db
+    .selectFrom('runtime_deploy_tasks')
+    .innerJoin('agent_runs', 'agent_runs.id', 'runtime_deploy_tasks.run_id')
+    .select('runtime_deploy_tasks.fingerprint')
+    .where('agent_runs.project_id', '=', projectId)
+    .where('runtime_deploy_tasks.namespace', '=', namespace)
+    .where('runtime_deploy_tasks.status', '=', 'succeeded')
+    .orderBy('runtime_deploy_tasks.finished_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return r?.fingerprint ?? undefined;
 }

@@ -16,6 +16,10 @@ export async function upsertProject(db: Db, p: { id: string; slug: string; name:
     .executeTakeFirstOrThrow();
 }
 
+export async function getProject(db: Db, id: string): Promise<ProjectRow | undefined> {
+  return db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function findProjectBySlug(db: Db, slug: string): Promise<ProjectRow | undefined> {
   return db.selectFrom('projects').selectAll().where('slug', '=', slug).executeTakeFirst();
 }

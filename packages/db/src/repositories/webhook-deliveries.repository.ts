@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Database } from '../database.js';
+import type { Database, Db } from '../database.js';
 import type { NewWebhookDeliveryRow, WebhookDeliveryRow } from '../tables/webhook-deliveries.table.js';
 
 /**
@@ -38,4 +38,9 @@ export async function countDuplicate(trx: Transaction<Database>, deliveryId: str
     .set({ duplicate_count: sql`duplicate_count + 1`, last_duplicate_at: new Date() })
     .where('delivery_id', '=', deliveryId)
     .execute();
+}
+
+/** The inbox row of a delivery, if the ingress stored one (the proof that a signed delivery was accepted). */
+export async function findDelivery(db: Db, deliveryId: string): Promise<WebhookDeliveryRow | undefined> {
+  return db.selectFrom('webhook_deliveries').selectAll().where('delivery_id', '=', deliveryId).executeTakeFirst();
 }

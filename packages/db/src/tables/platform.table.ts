@@ -118,3 +118,11 @@ export interface RuntimeDeployTasksTable {
   finished_at: Date | null;
 }
 export type RuntimeDeployTaskRow = Selectable<RuntimeDeployTasksTable>;
+
+/** The project that owns a namespace (slots: recorded at the first lease, never transferred). */
+export interface NamespaceOwnersTable {
+  namespace: string;
+  project_id: string;
+  purpose: 'run' | 'slot';
+  created_at: Generated<Date>;
+}

@@ -1,0 +1,26 @@
+import type { Envelope, IssueClosedData } from '@codex-k8s/contracts';
+import type { MessageMeta } from '@codex-k8s/bus';
+import { getRun } from '@codex-k8s/db';
+import { cleanupRunNamespace } from './cleanup.js';
+import type { ProvisionerDeps } from './deps.js';
+
+/**
+ * `issue.runs.closed`: the run namespaces of the closed issue are deleted (`run.namespace.delete_by_system`).
+ * Each run is read from its row and must belong to the project and issue the event names; slot namespaces are
+ * shared by the project's runs and kept.
+ */
+export async function handleIssueRunsClosed(deps: ProvisionerDeps, e: Envelope<IssueClosedData>, meta: MessageMeta): Promise<void> {
+  for (const runId of e.data.run_ids) {
+    const run = await getRun(deps.db, runId);
+    if (!run?.project_id || !run.runtime_mode || run.runtime_deploy) continue;
+    if (run.project_id !== e.data.project_id || run.issue_number !== e.data.issue_number) {
+      deps.log.warn({ run: run.id, event: e.id }, 'issue.runs.closed names a run of another project or issue; ignored');
+      continue;
+    }
+    await cleanupRunNamespace(
+      deps,
+      { run_id: run.id, project_id: run.project_id, runtime_mode: run.runtime_mode, namespace: run.namespace },
+      { trigger: 'issue_closed', correlationId: e.correlationid, causationId: e.id, attempt: meta.deliveryCount },
+    );
+  }
+}
