@@ -19,6 +19,25 @@ export default tseslint.config(
     },
   },
   {
+    // No unhandled rejection: every promise is awaited, returned, or has a rejection handler. `void` alone does not
+    // count (ignoreVoid: false); `void p.catch(handler)` does. Typed linting through the project service, only
+    // where the rule is on (tests keep their exemption below and are parsed without types, which keeps lint fast).
+    files: ['**/*.ts'],
+    ignores: ['**/*.test.ts', 'test/**'],
+    languageOptions: {
+      parserOptions: {
+        projectService: {
+          // Scripts, benches and examples belong to tsconfig.tools.json, which no tsconfig.json references.
+          allowDefaultProject: ['scripts/*.ts', 'scripts/dev/*.ts', 'bench/*.ts', 'docs/examples/*.ts'],
+          defaultProject: 'tsconfig.tools.json',
+          maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 20,
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: { '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: false }] },
+  },
+  {
     // Migrations are frozen in time: they take Kysely<any>, never the app's table types.
     files: ['**/migrations/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

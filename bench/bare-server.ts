@@ -7,4 +7,4 @@ app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body,
 app.post('/api/v1/webhooks/github', async (_req, reply) => reply.code(202).send({ status: 'accepted' }));
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 console.log(new URL(address).port);
-process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+process.on('SIGTERM', () => void app.close().then(() => process.exit(0), () => process.exit(1)));

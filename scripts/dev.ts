@@ -63,13 +63,22 @@ await seedSampleProject(db, slotRepo ? { slotsFrom: slotRepo.url } : {});
 if (env.KUBECONFIG) await ensurePlatformNamespace(env.KUBECONFIG, env.CODEXK8S_PLATFORM_NAMESPACE ?? 'codex-k8s-system');
 
 let follower: Awaited<ReturnType<typeof followFlowEvents>> | undefined;
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void shutdown(130, db, follower?.stop));
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void shutdown(130, db, follower?.stop).catch((err: unknown) => {
+    console.error(`dev: shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }));
 
 try {
   say('== starting services');
   for (const name of PLATFORM_SERVICES) {
     const logFile = join(stack.dir, 'logs', `${name}.log`);
-    const svc = await startServiceProcess(name, { env, logFile, http: name === 'webhook-ingress' });
+    const svc = await startServiceProcess(name, {
+      env,
+      logFile,
+      http: name === 'webhook-ingress',
+      // Supervised as a Deployment would be: a crash is restarted with backoff, and said here.
+      onRestart: (r) => say(`   ${r.name} exited (code ${r.code}, signal ${r.signal}); restarting in ${r.delayMs} ms`),
+    });
     running.push(svc);
     say(`   ${name.padEnd(22)} health :${svc.healthPort}${svc.httpPort ? `  http :${svc.httpPort}` : ''}  log ${logFile}`);
   }

@@ -58,7 +58,7 @@ const teardown = async (code: number): Promise<never> => {
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(sig, () => {
     child?.kill('SIGTERM');
-    if (!stopping) void teardown(130);
+    if (!stopping) void teardown(130).catch(() => process.exit(130));
   });
 }
 try {

@@ -39,7 +39,7 @@ try {
 }
 const messages = await (await jetstream(nc).consumers.get(stream, identity)).consume();
 console.log(`waiting for slot events on ${filter} as ${identity}`);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void messages.close().then(() => nc.drain()));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void messages.close().then(() => nc.drain()).catch((err: unknown) => console.error('drain failed:', err)));
 
 for await (const m of messages) {
   try {

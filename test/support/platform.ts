@@ -67,6 +67,7 @@ export async function startPlatform(opts: { env?: Record<string, string>; kubeco
     CODEXK8S_WORKER_RUN_NAMESPACE_PREFIX: `t${uniqueSuffix()}`,
     CODEXK8S_JOB_RESYNC_INTERVAL_MS: '1000',
     CODEXK8S_NAMESPACE_SWEEP_INTERVAL_MS: '2000',
+    CODEXK8S_NAMESPACE_SWEEP_GRACE_MS: '3000',
     BUS_ACK_WAIT_MS: '10000',
     ...opts.env,
   };

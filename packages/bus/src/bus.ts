@@ -84,7 +84,8 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     streamReady = waitForStream(jsm, nc, opts.stream, opts.log).then(() => void (streamSeen = true));
     streamReady.catch(() => undefined); // awaited by the caller; the connection closing ends the wait
   }
-  void watchStatus(nc, opts.log);
+  // The status iterator ends with the connection; an error from it is only logged (status is informational).
+  void watchStatus(nc, opts.log).catch((err: unknown) => opts.log.warn({ err: errorMessage(err) }, 'nats status watch ended'));
   const subjectOf = (def: Pick<EventDefinition, 'type' | 'version'>): string => subjectFor(opts.subjectRoot, def);
   return {
     nc,

@@ -1,4 +1,4 @@
-import { createLogger, initTelemetry, onShutdown, startHealth, type BaseConfig, type Logger } from '@codex-k8s/runtime';
+import { createLogger, initTelemetry, installProcessPolicy, onShutdown, startHealth, type BaseConfig, type Logger } from '@codex-k8s/runtime';
 import { connectBus, type Bus } from './bus.js';
 import type { RunningConsumer } from './consumer.js';
 
@@ -25,6 +25,8 @@ export interface ServiceSpec {
 export async function runService(spec: ServiceSpec): Promise<() => Promise<void>> {
   const telemetry = initTelemetry({ serviceName: spec.name });
   const log = createLogger({ name: spec.name, level: spec.config.LOG_LEVEL });
+  // From here on a promise nobody handles ends the process with the error logged (a supervisor restarts it).
+  installProcessPolicy(log);
   const bus = await connectBus({
     url: spec.config.NATS_URL,
     name: spec.name,

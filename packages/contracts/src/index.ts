@@ -24,10 +24,17 @@ export {
 } from './bus-access.js';
 export type { BusIdentity, BusPermissions, BusScope } from './bus-access.js';
 export {
+  GithubId,
   GithubIssueRef,
+  GithubName,
   GithubRepositoryRef,
   GithubSender,
   IgnoreReason,
+  IssueNumber,
+  PG_INT_MAX,
+  PRINTABLE_NAME,
+  STORABLE_TEXT,
+  StorableText,
   WebhookDuplicateData,
   WebhookDuplicateV1,
   WebhookIgnoredData,

@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrate.js';
 import type { FlowEventsTable } from './tables/flow-events.table.js';
-import type { AgentRunsTable, ProjectMembersTable, ProjectsTable, RepositoriesTable, RuntimeDeployTasksTable, NamespaceOwnersTable, SlotsTable, UsersTable } from './tables/platform.table.js';
+import type { AgentRunsTable, ProjectMembersTable, ProjectsTable, RepositoriesTable, RuntimeDeployTasksTable, NamespaceOwnersTable, LeasesTable, SlotsTable, UsersTable } from './tables/platform.table.js';
 import type { WebhookDeliveriesTable } from './tables/webhook-deliveries.table.js';
 
 export interface Database {
@@ -16,6 +16,7 @@ export interface Database {
   project_members: ProjectMembersTable;
   runtime_deploy_tasks: RuntimeDeployTasksTable;
   namespace_owners: NamespaceOwnersTable;
+  leases: LeasesTable;
 }
 
 export type Db = Kysely<Database>;

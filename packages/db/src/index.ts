@@ -8,10 +8,12 @@ export { insertFlowEvent, lastFlowEventId, listFlowEvents, listFlowEventsAfter, 
 export { countDuplicate, findDelivery, insertDeliveryIfAbsent, markDeliveryPublished } from './repositories/webhook-deliveries.repository.js';
 export type { MemberRole, RunOutcome } from './tables/platform.table.js';
 export { addMember, bindRepository, findBinding, findProjectBySlug, getProject, findProjectRepository, findSender, upsertProject } from './repositories/projects.repository.js';
-export { finishRun, getRun, insertRunOnce, listRunsByStatus, listRunsOfIssue, markRunStarted, setRunLogsTail, setRunSlot } from './repositories/runs.repository.js';
+export { claimRunFinish, completeRunFinish, finishRun, getRun, insertRunOnce, listRunsByStatus, listRunsOfIssue, markRunStarted, setRunLogsTail, setRunSlot } from './repositories/runs.repository.js';
 export type { NewRun } from './repositories/runs.repository.js';
 export type { DeployLogLine, RuntimeDeployTaskRow } from './tables/platform.table.js';
 export { leaseSlot, releaseSlot, renewSlot } from './repositories/slots.repository.js';
 export { appendDeployLog, getDeployTask, lastFingerprint, setDeployTask, upsertDeployTask } from './repositories/deploy-tasks.repository.js';
 export type { DesiredDeploy } from './repositories/deploy-tasks.repository.js';
 export { claimNamespace, namespaceOwner } from './repositories/namespace-owners.repository.js';
+export { tryAcquireLease } from './repositories/leases.repository.js';
+export { listStalledRuns } from './repositories/stalled-runs.repository.js';

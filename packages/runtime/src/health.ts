@@ -30,7 +30,11 @@ export async function startHealth(opts: {
         return send(res, 200, await register.metrics());
       }
       return send(res, 404, 'not found');
-    })();
+    })().catch(() => {
+      // A probe that cannot be answered (metrics collection failed, the client went away) is a failed probe.
+      if (!res.headersSent) send(res, 500, 'error');
+      else res.destroy();
+    });
   });
   await new Promise<void>((resolve) => server.listen(opts.port, opts.host, resolve));
   return {

@@ -10,3 +10,5 @@ export { extractTraceContext, initTelemetry, injectTraceContext } from './teleme
 export type { Telemetry } from './telemetry.js';
 export { startPeriodic } from './periodic.js';
 export type { Periodic } from './periodic.js';
+export { EXIT_UNHANDLED, installProcessPolicy } from './process-policy.js';
+export { counter } from './metrics.js';

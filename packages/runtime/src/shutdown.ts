@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
+import { installProcessPolicy } from './process-policy.js';
 
 /**
  * Runs `stop` once on SIGTERM or SIGINT, then exits 0 (1 if stop throws or takes longer than `timeoutMs`).
- * Returns a function that triggers the same shutdown programmatically.
+ * Returns a function that triggers the same shutdown programmatically. Also installs the process policy
+ * (installProcessPolicy): a service that handles signals also dies loudly on a bug, whichever start-up it uses.
  */
 export function onShutdown(log: Logger, stop: () => Promise<void>, timeoutMs = 25_000): () => Promise<void> {
+  installProcessPolicy(log);
   let running: Promise<void> | undefined;
   const run = (): Promise<void> => {
     running ??= (async () => {
@@ -29,7 +32,7 @@ export function onShutdown(log: Logger, stop: () => Promise<void>, timeoutMs = 2
   };
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.once(sig, () => {
-      void run().then(() => process.exit());
+      void run().then(() => process.exit(), () => process.exit(1));
     });
   }
   return run;

@@ -18,10 +18,13 @@ export interface ServiceProcess {
   readonly healthPort: number;
   readonly httpPort?: number;
   readonly logFile: string;
+  /** The current process (a new one after each supervised restart). */
   readonly process: ChildProcess;
-  /** SIGTERM and wait for the graceful exit; resolves with the exit code. */
+  /** Unexpected exits restarted so far. */
+  readonly restarts: number;
+  /** SIGTERM and wait for the graceful exit; resolves with the exit code. Ends supervision: never restarted after. */
   stop(): Promise<number | null>;
-  /** SIGKILL: the crash case. */
+  /** SIGKILL: the crash case. Ends supervision too (the caller decides whether it comes back). */
   kill(): Promise<void>;
 }
 
@@ -36,6 +39,15 @@ export interface ServiceProcessOptions {
    * `env.KUBECONFIG` is only used when the stack has no service identities (see serviceKubeconfigFile).
    */
   readonly kubeconfig?: string;
+  /** Restart the process when it exits without stop()/kill(), as a Deployment would (default true). */
+  readonly supervise?: boolean;
+  /** Told of each unexpected exit before the restart (dev prints it). */
+  readonly onRestart?: (info: { name: string; code: number | null; signal: NodeJS.Signals | null; delayMs: number }) => void;
+}
+
+/** Delay before the n-th restart (1-based): 1 s doubling to 30 s, like a kubelet's CrashLoopBackOff (shorter). Pure. */
+export function restartDelayMs(restart: number): number {
+  return Math.min(1_000 * 2 ** Math.max(restart - 1, 0), 30_000);
 }
 
 /**
@@ -65,33 +77,86 @@ export async function startServiceProcess(name: string, opts: ServiceProcessOpti
   // The admin KUBECONFIG tools and tests use never reaches a service that has an identity of its own.
   const kubeconfig = serviceKubeconfigFile(name, opts.env, opts.kubeconfig);
   const { KUBECONFIG: _given, ...given } = opts.env;
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', entry], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...given, ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}), ...(seed ? { NATS_NKEY_SEED_FILE: seed } : {}), HEALTH_PORT: String(healthPort), ...(httpPort ? { HTTP_PORT: String(httpPort) } : {}) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.pipe(out);
-  child.stderr.pipe(out);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const spawnChild = (): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', entry], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...given, ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}), ...(seed ? { NATS_NKEY_SEED_FILE: seed } : {}), HEALTH_PORT: String(healthPort), ...(httpPort ? { HTTP_PORT: String(httpPort) } : {}) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.pipe(out, { end: false });
+    child.stderr.pipe(out, { end: false });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    return { child, exited };
+  };
+  let current = spawnChild();
   const readyUrl = `http://127.0.0.1:${httpPort ?? healthPort}/readyz`;
-  await waitReady(`${name} (log: ${opts.logFile})`, async () => (await fetch(readyUrl)).ok, {
-    timeoutMs: opts.readyTimeoutMs ?? 60_000,
-    ...(child.pid ? { pid: child.pid } : {}),
-  });
+  try {
+    await waitReady(`${name} (log: ${opts.logFile})`, async () => (await fetch(readyUrl)).ok, {
+      timeoutMs: opts.readyTimeoutMs ?? 60_000,
+      ...(current.child.pid ? { pid: current.child.pid } : {}),
+    });
+  } catch (err) {
+    current.child.kill('SIGKILL');
+    out.end();
+    throw err;
+  }
+
+  // Supervision starts once the service was ready: a process that dies during start is a startup error for the
+  // caller, later exits are crashes a Deployment would restart. stop()/kill() end supervision first, so a test that
+  // kills a service on purpose stays in control of it.
+  let supervised = opts.supervise ?? true;
+  let restarts = 0;
+  let streak = 0;
+  let pending: NodeJS.Timeout | undefined;
+  const supervise = (): void => {
+    const mine = current;
+    const since = Date.now();
+    mine.child.once('exit', (code, signal) => {
+      if (!supervised || mine !== current) return;
+      restarts++;
+      // A process that ran a while before dying starts the backoff over (as the kubelet does after 10 min).
+      streak = Date.now() - since > 60_000 ? 1 : streak + 1;
+      const delayMs = restartDelayMs(streak);
+      out.write(`[stack] ${name} exited unexpectedly (code ${code}, signal ${signal}); restart ${restarts} in ${delayMs} ms\n`);
+      opts.onRestart?.({ name, code, signal, delayMs });
+      pending = setTimeout(() => {
+        pending = undefined;
+        if (!supervised) return;
+        current = spawnChild();
+        supervise();
+      }, delayMs);
+    });
+  };
+  supervise();
+  const alive = (): boolean => current.child.exitCode === null && current.child.signalCode === null;
+  const unsupervise = (): void => {
+    supervised = false;
+    if (pending) clearTimeout(pending);
+    pending = undefined;
+  };
   return {
     name,
     healthPort,
     ...(httpPort ? { httpPort } : {}),
     logFile: opts.logFile,
-    process: child,
+    get process() {
+      return current.child;
+    },
+    get restarts() {
+      return restarts;
+    },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
-      return exited;
+      unsupervise();
+      if (alive()) current.child.kill('SIGTERM');
+      const { code } = await current.exited;
+      out.end();
+      return code;
     },
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
+      unsupervise();
+      if (alive()) current.child.kill('SIGKILL');
+      await current.exited;
+      out.end();
     },
   };
 }

@@ -1,11 +1,18 @@
-import { RunFailedV1, RunJobNotFoundV1, RunSucceededV1, runEndedEventId, type EventDefinition } from '@codex-k8s/contracts';
-import { finishRun, getRun, listRunsByStatus, setRunLogsTail, type AgentRunRow } from '@codex-k8s/db';
+import { runEndedEventId } from '@codex-k8s/contracts';
+import { claimRunFinish, completeRunFinish, getRun, listRunsByStatus, type AgentRunRow } from '@codex-k8s/db';
 import { isNotFound, judgeJob, type JobVerdict } from '@codex-k8s/kube';
-import { errorMessage, startPeriodic } from '@codex-k8s/runtime';
+import { counter, errorMessage, startPeriodic } from '@codex-k8s/runtime';
 import { Watch, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import type { LauncherDeps } from './deps.js';
+import { nextStep, outcomeOf, terminalOf, terminalOfOutcome, type Terminal } from './finish.js';
+import { createRunQueue, type RunQueue } from './run-queue.js';
 
-type Terminal = { def: EventDefinition; status: 'succeeded' | 'failed'; reason: string | null; error: string | null };
+/**
+ * Finish attempts and finishes, by outcome: `attempted` (a terminal Job seen, the finish claimed for it),
+ * `finished` (the claim won: exactly one per run), `already_claimed` (another evaluation or replica won),
+ * `recovered` (a claim left unsettled by a crash or an error, settled by a later pass).
+ */
+export const runFinishTotal = counter('codexk8s_run_finish_total', 'Run finish attempts and finishes by outcome', ['outcome'] as const);
 
 /** The Job's verdict and the pods it was judged from (also the source of the log tail). */
 async function observe(deps: LauncherDeps, name: string, namespace: string): Promise<{ verdict: JobVerdict | 'not_found'; pods: V1Pod[] }> {
@@ -16,12 +23,16 @@ async function observe(deps: LauncherDeps, name: string, namespace: string): Pro
     if (isNotFound(err)) return { verdict: 'not_found', pods: [] };
     throw err;
   }
-  const pods = (await deps.core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` })).items;
+  const pods = await podsOf(deps, name, namespace);
   const events = (await deps.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.kind=Job,involvedObject.name=${name},reason=FailedCreate` })).items;
   const first = events
     .map((ev) => ({ message: ev.message ?? 'pods could not be created', firstSeen: new Date(ev.firstTimestamp ?? ev.eventTime ?? ev.metadata?.creationTimestamp ?? Date.now()) }))
     .sort((a, b) => a.firstSeen.getTime() - b.firstSeen.getTime())[0];
   return { verdict: judgeJob({ job, pods, failedCreate: first ?? null, now: new Date(), createDeadlineMs: deps.job.createDeadlineMs }), pods };
+}
+
+async function podsOf(deps: LauncherDeps, name: string, namespace: string): Promise<V1Pod[]> {
+  return (await deps.core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` })).items;
 }
 
 /**
@@ -38,23 +49,12 @@ async function logsTail(deps: LauncherDeps, pods: readonly V1Pod[], namespace: s
   }
 }
 
-function terminalOf(v: JobVerdict | 'not_found'): Terminal | undefined {
-  if (v === 'not_found') return { def: RunJobNotFoundV1, status: 'failed', reason: 'kubernetes job not found', error: null };
-  if (v.state === 'succeeded') return { def: RunSucceededV1, status: 'succeeded', reason: null, error: null };
-  if (v.state === 'failed') return { def: RunFailedV1, status: 'failed', reason: v.reason, error: v.error };
-  return undefined;
-}
-
 /**
- * Looks at one running run's Job and ends the run when the Job has: the terminal event first (its id is the
- * same for every outcome of the run, so a concurrent or repeated evaluation can never record two), then the
- * row. Nothing is kept in memory: after a restart the same rows and Jobs give the same answer.
+ * The side effects of a claimed finish: the terminal event (its id is the same for every outcome of the run and
+ * every attempt, so a settle repeated after a crash is deduplicated by JetStream and by flow_events), then the log
+ * tail and the final status in one row update.
  */
-export async function evaluateRun(deps: LauncherDeps, run: AgentRunRow): Promise<boolean> {
-  if (run.status !== 'running' || !run.job_name || !run.job_namespace || !run.project_id || !run.runtime_mode) return false;
-  const seen = await observe(deps, run.job_name, run.job_namespace);
-  const t = terminalOf(seen.verdict);
-  if (!t) return false;
+async function settle(deps: LauncherDeps, run: AgentRunRow & { job_name: string; job_namespace: string }, t: Terminal, pods: readonly V1Pod[]): Promise<void> {
   await deps.bus.publish(t.def, {
     id: runEndedEventId(run.id),
     correlationId: run.correlation_id,
@@ -71,61 +71,96 @@ export async function evaluateRun(deps: LauncherDeps, run: AgentRunRow): Promise
       error: t.error,
     },
   });
-  await finishRun(deps.db, run.id, t.status, { event_type: t.def.type, reason: t.reason, error: t.error });
-  await setRunLogsTail(deps.db, run.id, await logsTail(deps, seen.pods, run.job_namespace));
+  await completeRunFinish(deps.db, run.id, t.status, await logsTail(deps, pods, run.job_namespace));
   deps.log.info({ run: run.id, outcome: t.def.type, reason: t.reason }, 'run finished');
-  return true;
-}
-
-/** One resync pass over every running run (finds what the watch missed, e.g. while this service was down). */
-export async function resyncOnce(deps: LauncherDeps): Promise<number> {
-  let ended = 0;
-  for (const run of await listRunsByStatus(deps.db, ['running'])) {
-    try {
-      if (await evaluateRun(deps, run)) ended++;
-    } catch (err) {
-      deps.log.warn({ run: run.id, err: errorMessage(err) }, 'could not evaluate run; next resync retries');
-    }
-  }
-  return ended;
 }
 
 /**
- * Follows agent Jobs: a watch on Jobs and on their pods (managed-by label) re-evaluates the run at once; a
- * periodic resync re-evaluates every running run. A watch that ends (410 Gone, disconnect) is restarted from
- * a fresh list, and the resync covers the gap.
+ * One evaluation of a run (always through the run queue, so never two of one run at once in this process).
+ *
+ * Claim, then publish: the finish is claimed against the row first (claimRunFinish: one conditional UPDATE on a
+ * running, unclaimed row), and only the winner publishes the terminal event, reads the logs and ends the row. So
+ * a run is finished once however many watch events, resync passes and replicas look at it. The crash window
+ * between the claim and the publish is covered by the row itself: a claimed run stays `running` with its outcome
+ * recorded, so the resync finds it and, once the claim is older than CLAIM_GRACE_MS (its claimer is gone),
+ * publishes the recorded terminal event again under the same deterministic id and ends the row. Publish-then-claim
+ * was the old order: every evaluator published, read logs and wrote the row, and only the event id kept that from
+ * showing.
  */
-export function startFollower(deps: LauncherDeps, kc: KubeConfig, intervalMs: number): { close(): Promise<void> } {
+export async function evaluateRun(deps: LauncherDeps, runId: string): Promise<void> {
+  const run = await getRun(deps.db, runId);
+  const step = nextStep(run, new Date());
+  if (!run?.job_name || !run.job_namespace || step === 'none' || step === 'wait') return;
+  const live = { ...run, job_name: run.job_name, job_namespace: run.job_namespace };
+  if (step === 'settle') {
+    const t = run.outcome ? terminalOfOutcome(run.outcome) : undefined;
+    if (!t) return;
+    deps.log.warn({ run: run.id, outcome: t.def.type }, 'finish claimed but not settled; publishing its terminal event again');
+    const pods = await podsOf(deps, live.job_name, live.job_namespace).catch(() => []);
+    await settle(deps, live, t, pods);
+    runFinishTotal.inc({ outcome: 'recovered' });
+    return;
+  }
+  const seen = await observe(deps, live.job_name, live.job_namespace);
+  const t = terminalOf(seen.verdict);
+  if (!t) return;
+  runFinishTotal.inc({ outcome: 'attempted' });
+  const claimed = await claimRunFinish(deps.db, run.id, outcomeOf(t));
+  if (!claimed) {
+    runFinishTotal.inc({ outcome: 'already_claimed' });
+    return;
+  }
+  runFinishTotal.inc({ outcome: 'finished' });
+  await settle(deps, live, t, seen.pods);
+}
+
+/** One resync pass: every running run through the queue (finds what the watch missed, e.g. while this service was down). */
+export async function resyncOnce(deps: LauncherDeps, queue: RunQueue): Promise<number> {
+  const runs = await listRunsByStatus(deps.db, ['running']);
+  await Promise.all(runs.map((r) => queue.schedule(r.id)));
+  return runs.length;
+}
+
+/**
+ * Follows agent Jobs: a watch on Jobs and on their pods (managed-by label) and a periodic resync all feed one
+ * de-duplicated queue of runs to evaluate (createRunQueue). An evaluation that fails (Postgres restarting, the
+ * apiserver slow) is logged and the next resync retries it. A watch that ends (410 Gone, disconnect) is restarted
+ * from a fresh list, and the resync covers the gap.
+ */
+export function startFollower(deps: LauncherDeps, kc: KubeConfig, opts: { intervalMs: number; concurrency: number }): { close(): Promise<void> } {
   let stopped = false;
   const aborts: AbortController[] = [];
-  const byRunLabel = async (runLabel: string | undefined): Promise<void> => {
-    if (!runLabel || !/^[0-9a-f-]{36}$/.test(runLabel)) return;
-    const run = await getRun(deps.db, runLabel);
-    if (run) await evaluateRun(deps, run).catch((err: unknown) => deps.log.warn({ run: run.id, err: errorMessage(err) }, 'evaluation failed; resync retries'));
+  const queue = createRunQueue({
+    concurrency: opts.concurrency,
+    evaluate: (runId) => evaluateRun(deps, runId),
+    onError: (runId, err) => deps.log.warn({ run: runId, err: errorMessage(err) }, 'evaluation failed; resync retries'),
+  });
+  const byRunLabel = (runLabel: string | undefined): void => {
+    if (runLabel && /^[0-9a-f-]{36}$/.test(runLabel)) queue.request(runLabel);
   };
   const watch = (path: string, selector: string): void => {
     if (stopped) return;
     const w = new Watch(kc);
-    void w
-      .watch(
-        path,
-        { labelSelector: selector, allowWatchBookmarks: true },
-        (phase, obj: { metadata?: { labels?: Record<string, string> } }) => {
-          if (phase === 'ADDED' || phase === 'MODIFIED') void byRunLabel(obj.metadata?.labels?.[deps.keys.runId]);
-        },
-        () => setTimeout(() => watch(path, selector), 1_000),
-      )
+    w.watch(
+      path,
+      { labelSelector: selector, allowWatchBookmarks: true },
+      (phase, obj: { metadata?: { labels?: Record<string, string> } }) => {
+        if (phase === 'ADDED' || phase === 'MODIFIED') byRunLabel(obj.metadata?.labels?.[deps.keys.runId]);
+      },
+      () => setTimeout(() => watch(path, selector), 1_000),
+    )
       .then((a) => aborts.push(a))
       .catch(() => setTimeout(() => watch(path, selector), 2_000));
   };
   watch('/apis/batch/v1/jobs', 'app.kubernetes.io/name=codex-k8s-run');
   watch('/api/v1/pods', 'app.kubernetes.io/name=codex-k8s-run');
-  const resync = startPeriodic(intervalMs, () => resyncOnce(deps), (err) => deps.log.warn({ err: errorMessage(err) }, 'resync failed'));
+  const resync = startPeriodic(opts.intervalMs, () => resyncOnce(deps, queue), (err) => deps.log.warn({ err: errorMessage(err) }, 'resync failed'));
   return {
     async close() {
       stopped = true;
       for (const a of aborts) a.abort();
       await resync.close();
+      await queue.close();
     },
   };
 }

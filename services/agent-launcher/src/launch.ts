@@ -10,11 +10,22 @@ export interface LaunchCause {
   readonly runId: string;
   readonly correlationId: string;
   readonly causationId: string;
+  /** The last delivery the consumer allows: a failure now would leave the run pending for ever, so it ends it. */
+  readonly lastDelivery?: boolean;
 }
 
-/** The cause of a launch: the run the event names and the event's ids, nothing else of it. */
-export function causeOf(e: Envelope<{ run_id: string }>): LaunchCause {
-  return { runId: e.data.run_id, correlationId: e.correlationid, causationId: e.id };
+/** The cause of a launch: the run the event names, the event's ids and whether this delivery is its last, nothing else of it. */
+export function causeOf(e: Envelope<{ run_id: string }>, meta?: { lastDelivery: boolean }): LaunchCause {
+  return { runId: e.data.run_id, correlationId: e.correlationid, causationId: e.id, lastDelivery: meta?.lastDelivery ?? false };
+}
+
+/**
+ * Whether a failed Job creation ends the run now: an error retrying cannot fix, a Job of another run, or any
+ * error on the last delivery (after it the message is dead-lettered and nothing would ever start or end the run).
+ * Pure.
+ */
+export function endsLaunch(opts: { permanent: boolean; lastDelivery: boolean }): boolean {
+  return opts.permanent || opts.lastDelivery;
 }
 
 /** A Job of our name that belongs to another run: never adopted, the launch fails. */
@@ -62,7 +73,7 @@ function jobOf(deps: LauncherDeps, run: AgentRunRow & { project_id: string; runt
  * the Job a previous attempt created (never a second one), then `run.started`, then the run row moves to
  * running. Where the Job goes and as whom is read from the run row (placementOf), never from the event. A Job the
  * API refuses ends the run with `run.failed.launch_error` (`job_create_failed`); transient errors are retried by
- * redelivery.
+ * redelivery, and one still failing on the last delivery ends the run the same way.
  */
 export async function launchRun(deps: LauncherDeps, trigger: LaunchTrigger, cause: LaunchCause): Promise<void> {
   const run = await getRun(deps.db, cause.runId);
@@ -77,8 +88,10 @@ export async function launchRun(deps: LauncherDeps, trigger: LaunchTrigger, caus
   try {
     ({ adopted } = await createOrAdopt(deps, job, run.id));
   } catch (err) {
-    if (!(err instanceof ForeignJobError) && !isPermanentKubeError(err)) throw err;
+    const permanent = err instanceof ForeignJobError || isPermanentKubeError(err);
+    if (!endsLaunch({ permanent, lastDelivery: cause.lastDelivery ?? false })) throw err;
     const error = kubeErrorMessage(err);
+    if (!permanent) deps.log.error({ run: run.id, err: error }, 'job still not created on the last delivery; ending the run');
     await deps.bus.publish(RunLaunchErrorV1, {
       id: runEndedEventId(run.id),
       correlationId: cause.correlationId,

@@ -49,12 +49,12 @@ await runService({
       config,
       routes: [
         // Each trigger only asks; the run row decides whether this is the step its route waits for (placementOf).
-        on(RunCreatedV1, (e) => launchRun(deps, 'run.created', causeOf(e))),
-        on(RunNamespacePreparedV1, (e) => launchRun(deps, 'run.namespace.prepared', causeOf(e))),
-        on(SlotReadyV1, (e) => launchRun(deps, 'slot.ready', causeOf(e))),
+        on(RunCreatedV1, (e, meta) => launchRun(deps, 'run.created', causeOf(e, meta))),
+        on(RunNamespacePreparedV1, (e, meta) => launchRun(deps, 'run.namespace.prepared', causeOf(e, meta))),
+        on(SlotReadyV1, (e, meta) => launchRun(deps, 'slot.ready', causeOf(e, meta))),
       ],
     });
-    follower = startFollower(deps, kc, config.CODEXK8S_JOB_RESYNC_INTERVAL_MS);
+    follower = startFollower(deps, kc, { intervalMs: config.CODEXK8S_JOB_RESYNC_INTERVAL_MS, concurrency: config.BUS_CONCURRENCY });
     return [consumer];
   },
 });

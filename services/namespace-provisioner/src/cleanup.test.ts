@@ -27,3 +27,18 @@ test('only a row that says the run ended lets its namespace go', async () => {
   for (const status of ['pending', 'running'] as const) assert.equal(hasEnded({ status }), false, `${status}: a run.succeeded for a live run is not obeyed`);
   assert.equal(hasEnded(undefined), false);
 });
+
+test('a namespace already being deleted is never deleted a second time', () => {
+  assert.deepEqual(decideCleanup({ ...base, existing: { metadata: { name: 'x', deletionTimestamp: new Date() } } }), { action: 'gone' });
+});
+
+test('the sweeper acts only on ended runs of that namespace, after the grace period', async () => {
+  const { sweepable } = await import('./sweeper.js');
+  const now = new Date('2026-11-30T12:00:00Z');
+  const run = { id: 'r', status: 'succeeded', namespace: 'ns', project_id: 'p', runtime_mode: 'full-env', finished_at: new Date('2026-11-30T11:59:00Z'), updated_at: new Date('2026-11-30T11:59:00Z') } as never;
+  assert.equal(sweepable(run, 'ns', now, 30_000), true);
+  assert.equal(sweepable(run, 'ns', now, 120_000), false, 'ended 60 s ago: the run\'s own cleanup goes first');
+  assert.equal(sweepable(run, 'other', now, 0), false, 'not the run\'s namespace');
+  assert.equal(sweepable({ ...(run as object), status: 'running' } as never, 'ns', now, 0), false, 'a live run');
+  assert.equal(sweepable(undefined, 'ns', now, 0), false);
+});

@@ -29,12 +29,13 @@ export type CleanupDecision =
 /**
  * Whether a run namespace may be deleted (reference 3.4 guard), pure: never the platform's own namespace, never
  * one without our managed labels, nothing when cleanup is disabled (unless the issue was closed: an explicit
- * request), and an already deleted one is simply gone.
+ * request), and an already deleted (or terminating) one is simply gone.
  */
 export function decideCleanup(o: { namespace: string; platformNamespace: string; cleanupEnabled: boolean; trigger: CleanupTrigger; existing: V1Namespace | undefined; managed: boolean }): CleanupDecision {
   if (o.namespace === o.platformNamespace) return { action: 'skip', reason: 'platform_namespace' };
   if (!o.cleanupEnabled && o.trigger !== 'issue_closed') return { action: 'skip', reason: 'cleanup_disabled_by_config' };
-  if (!o.existing) return { action: 'gone' };
+  // Already being deleted (by an earlier cleanup of this run, a redelivery or the sweeper): never a second delete.
+  if (!o.existing || o.existing.metadata?.deletionTimestamp) return { action: 'gone' };
   if (!o.managed) return { action: 'skip', reason: 'namespace_not_managed' };
   return { action: 'delete' };
 }
@@ -51,12 +52,13 @@ async function readNamespace(deps: ProvisionerDeps, name: string): Promise<V1Nam
 /**
  * Ends a run namespace's life and records the decision: `run.namespace.cleaned` (or `delete_by_system` when
  * the issue was closed), `cleanup_skipped` with the reason and the kubectl command, or `cleanup_failed` with the
- * error (the sweeper tries again later). One cleaned/skipped event id per run, so retries never duplicate it.
+ * error (the sweeper tries again later). One cleaned/skipped/failed event id per run (and trigger), so retries never
+ * duplicate it.
  */
 export async function cleanupRunNamespace(
   deps: ProvisionerDeps,
   ref: RunRef,
-  ctx: { trigger: CleanupTrigger; correlationId: string; causationId?: string; attempt: number },
+  ctx: { trigger: CleanupTrigger; correlationId: string; causationId?: string },
 ): Promise<void> {
   if (ref.runtime_mode !== 'full-env' || !ref.namespace) return;
   const namespace = ref.namespace;
@@ -92,7 +94,8 @@ export async function cleanupRunNamespace(
   } catch (err) {
     if (!isNotFound(err)) {
       const error = kubeErrorMessage(err);
-      await emit(RunNamespaceCleanupFailedV1, deterministicId(RunNamespaceCleanupFailedV1.type, ref.run_id, ctx.trigger, ctx.attempt), { error, cleanup_command: command });
+      // One failure event per run and trigger, however often it is retried (no id from a clock or an attempt).
+      await emit(RunNamespaceCleanupFailedV1, deterministicId(RunNamespaceCleanupFailedV1.type, ref.run_id, ctx.trigger), { error, cleanup_command: command });
       deps.log.error({ run: ref.run_id, namespace, error }, 'namespace cleanup failed; the sweeper retries');
       return;
     }

@@ -15,6 +15,13 @@ const Env = BaseEnv.extend(KubeEnv.shape)
     CODEXK8S_RUN_POD_SECURITY_LEVEL: z.enum(['baseline', 'restricted'], { message: 'baseline or restricted' }).default('baseline'),
     /** How often the sweeper looks for namespaces whose run has ended. */
     CODEXK8S_NAMESPACE_SWEEP_INTERVAL_MS: envSchemas.positiveInt(60_000),
+    /** The sweeper acts only on runs that ended longer ago than this (the run's own end cleans up first). */
+    CODEXK8S_NAMESPACE_SWEEP_GRACE_MS: envSchemas.positiveInt(120_000),
+    /**
+     * A live run without any progress (row, flow event, deploy task) for this long is ended as `run_stalled` and
+     * cleaned up. Longer than the slowest legitimate step (rollout 20 min, TLS 5 min, Job deadline 15 min).
+     */
+    CODEXK8S_RUN_STALL_TIMEOUT_MS: envSchemas.positiveInt(30 * 60_000),
   });
 
 export type Config = Readonly<z.infer<typeof Env>>;

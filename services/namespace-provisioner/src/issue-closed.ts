@@ -1,5 +1,4 @@
 import type { Envelope, IssueClosedData } from '@codex-k8s/contracts';
-import type { MessageMeta } from '@codex-k8s/bus';
 import { getRun } from '@codex-k8s/db';
 import { cleanupRunNamespace } from './cleanup.js';
 import type { ProvisionerDeps } from './deps.js';
@@ -9,7 +8,7 @@ import type { ProvisionerDeps } from './deps.js';
  * Each run is read from its row and must belong to the project and issue the event names; slot namespaces are
  * shared by the project's runs and kept.
  */
-export async function handleIssueRunsClosed(deps: ProvisionerDeps, e: Envelope<IssueClosedData>, meta: MessageMeta): Promise<void> {
+export async function handleIssueRunsClosed(deps: ProvisionerDeps, e: Envelope<IssueClosedData>): Promise<void> {
   for (const runId of e.data.run_ids) {
     const run = await getRun(deps.db, runId);
     if (!run?.project_id || !run.runtime_mode || run.runtime_deploy) continue;
@@ -20,7 +19,7 @@ export async function handleIssueRunsClosed(deps: ProvisionerDeps, e: Envelope<I
     await cleanupRunNamespace(
       deps,
       { run_id: run.id, project_id: run.project_id, runtime_mode: run.runtime_mode, namespace: run.namespace },
-      { trigger: 'issue_closed', correlationId: e.correlationid, causationId: e.id, attempt: meta.deliveryCount },
+      { trigger: 'issue_closed', correlationId: e.correlationid, causationId: e.id},
     );
   }
 }

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { IssueRunsClosedV1, RunCreatedV1, RunFailedV1, RunJobNotFoundV1, RunLaunchErrorV1, RunSucceededV1, SlotLeasedV1 } from '@codex-k8s/contracts';
 import { consumeEvents, on, runService } from '@codex-k8s/bus';
 import { openServiceDb, pingDb } from '@codex-k8s/db';
@@ -43,14 +44,19 @@ await runService({
       routes: [
         on(RunCreatedV1, (e, meta) => handleRunCreated(deps, e, meta)),
         on(SlotLeasedV1, (e, meta) => handleSlotLeased(deps, e, meta)),
-        on(RunSucceededV1, (e, meta) => handleRunEnded(deps, e, meta)),
-        on(RunFailedV1, (e, meta) => handleRunEnded(deps, e, meta)),
-        on(RunJobNotFoundV1, (e, meta) => handleRunEnded(deps, e, meta)),
-        on(RunLaunchErrorV1, (e, meta) => handleRunEnded(deps, e, meta)),
-        on(IssueRunsClosedV1, (e, meta) => handleIssueRunsClosed(deps, e, meta)),
+        on(RunSucceededV1, (e) => handleRunEnded(deps, e)),
+        on(RunFailedV1, (e) => handleRunEnded(deps, e)),
+        on(RunJobNotFoundV1, (e) => handleRunEnded(deps, e)),
+        on(RunLaunchErrorV1, (e) => handleRunEnded(deps, e)),
+        on(IssueRunsClosedV1, (e) => handleIssueRunsClosed(deps, e)),
       ],
     });
-    sweeper = startSweeper(deps, config.CODEXK8S_NAMESPACE_SWEEP_INTERVAL_MS);
+    sweeper = startSweeper(deps, {
+      intervalMs: config.CODEXK8S_NAMESPACE_SWEEP_INTERVAL_MS,
+      graceMs: config.CODEXK8S_NAMESPACE_SWEEP_GRACE_MS,
+      stallTimeoutMs: config.CODEXK8S_RUN_STALL_TIMEOUT_MS,
+      holder: `${hostname()}/${process.pid}`,
+    });
     return [consumer];
   },
 });

@@ -1,5 +1,4 @@
 import type { Envelope } from '@codex-k8s/contracts';
-import type { MessageMeta } from '@codex-k8s/bus';
 import { getRun, type AgentRunRow } from '@codex-k8s/db';
 import { cleanupRunNamespace } from './cleanup.js';
 import type { ProvisionerDeps } from './deps.js';
@@ -23,7 +22,7 @@ export class RunNotEndedError extends Error {
  * event just before it ends the row, so a row that still says pending/running is retried; an event claiming the
  * end of a live run (forged, or replayed) therefore never deletes anything.
  */
-export async function handleRunEnded(deps: ProvisionerDeps, e: Envelope<{ run_id: string }>, meta: MessageMeta): Promise<void> {
+export async function handleRunEnded(deps: ProvisionerDeps, e: Envelope<{ run_id: string }>): Promise<void> {
   const run = await getRun(deps.db, e.data.run_id);
   if (!run?.project_id || !run.runtime_mode) return;
   if (!hasEnded(run)) throw new RunNotEndedError(`run ${run.id} is still ${run.status} in the database; the end event is not acted on yet`);
@@ -31,6 +30,6 @@ export async function handleRunEnded(deps: ProvisionerDeps, e: Envelope<{ run_id
   return cleanupRunNamespace(
     deps,
     { run_id: run.id, project_id: run.project_id, runtime_mode: run.runtime_mode, namespace: run.namespace },
-    { trigger: 'run_finished', correlationId: e.correlationid, causationId: e.id, attempt: meta.deliveryCount },
+    { trigger: 'run_finished', correlationId: e.correlationid, causationId: e.id},
   );
 }

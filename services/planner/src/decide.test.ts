@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WebhookReceivedData } from '@codex-k8s/contracts';
-import { authorizeSender, resolveTrigger, runtimeModeFor } from './decide.js';
+import { IgnoreReason } from '@codex-k8s/contracts';
+import { authorizeSender, resolveTrigger, runtimeModeFor, unusablePayload } from './decide.js';
 import { buildLabelCatalog } from './labels.js';
 
 const catalog = buildLabelCatalog({});
@@ -17,6 +18,7 @@ const base: WebhookReceivedData = {
   issue: { id: 1, number: 42, title: 't', html_url: null, state: 'open', labels: ['run:dev', 'bug'], user: 'alice', is_pull_request: false },
   label: 'run:dev',
   payload_bytes: 1,
+  malformed_fields: [],
 };
 
 test('the label catalog maps reference labels to kinds and honours overrides', () => {
@@ -62,4 +64,28 @@ test('runtime mode: dev kinds are full-env unless the project says otherwise', (
   assert.equal(runtimeModeFor('dev', defaults, { full_env_trigger_kinds: [] }), 'code-only');
   assert.equal(runtimeModeFor('qa', defaults, { full_env_trigger_kinds: ['qa'] }), 'full-env');
   assert.equal(runtimeModeFor('dev', defaults, { full_env_trigger_kinds: 'qa' }), 'full-env', 'malformed override ignored');
+});
+
+test('an issues delivery the planner acts on but cannot, says why; other events stay silent', () => {
+  assert.equal(unusablePayload(base), null);
+  const noIssue = { ...base, issue: null };
+  assert.deepEqual(unusablePayload({ ...noIssue, malformed_fields: ['issue.number'] }), { reason: 'issue_number_invalid', detail: 'malformed: issue.number' });
+  assert.deepEqual(unusablePayload({ ...noIssue, action: 'closed', malformed_fields: ['issue.id', 'issue.number'] }), { reason: 'issue_number_invalid', detail: 'malformed: issue.id, issue.number' });
+  assert.deepEqual(unusablePayload({ ...base, sender: null, malformed_fields: ['sender.login'] }), { reason: 'payload_not_actionable', detail: 'malformed: sender.login' });
+  assert.deepEqual(unusablePayload({ ...base, action: null, malformed_fields: ['action'] }), { reason: 'payload_not_actionable', detail: 'malformed: action' });
+  assert.deepEqual(unusablePayload(noIssue), { reason: 'payload_not_actionable', detail: 'issue missing' });
+  assert.equal(unusablePayload({ ...base, installation_id: null, malformed_fields: ['installation.id'] }), null, 'the planner does not use the installation');
+  assert.equal(unusablePayload({ ...noIssue, action: 'opened', malformed_fields: ['issue.number'] }), null, 'issues.opened starts nothing anyway');
+  assert.equal(unusablePayload({ ...noIssue, event_type: 'push', malformed_fields: ['issue.number'] }), null);
+});
+
+test('every reason the decisions produce is an IgnoreReason', () => {
+  const reasons = [
+    authorizeSender(null, undefined),
+    authorizeSender('bob', undefined),
+    authorizeSender('bob', { platformAdmin: false, role: null }),
+    authorizeSender('bob', { platformAdmin: false, role: 'read_only' }),
+    unusablePayload({ ...base, issue: null })?.reason,
+  ];
+  for (const r of reasons) assert.equal(IgnoreReason.safeParse(r).success, true, String(r));
 });

@@ -1,4 +1,4 @@
-import type { WebhookReceivedData } from '@codex-k8s/contracts';
+import type { IgnoreReason, WebhookReceivedData } from '@codex-k8s/contracts';
 import type { MemberRole } from '@codex-k8s/db';
 import type { LabelCatalog } from './labels.js';
 
@@ -6,7 +6,7 @@ export type RuntimeMode = 'full-env' | 'code-only';
 
 export type TriggerDecision =
   | { readonly kind: 'none' }
-  | { readonly kind: 'ignore'; readonly reason: string; readonly label: string | null; readonly runKind: string | null; readonly conflicting: readonly string[] }
+  | { readonly kind: 'ignore'; readonly reason: IgnoreReason; readonly label: string | null; readonly runKind: string | null; readonly conflicting: readonly string[] }
   | { readonly kind: 'trigger'; readonly label: string; readonly runKind: string };
 
 /**
@@ -31,13 +31,32 @@ export type SenderFacts = { readonly platformAdmin: boolean; readonly role: Memb
  * Step 2 (reference 4.2 step 5), pure: may this GitHub login start runs in the project? Platform admins may;
  * otherwise project members with role admin or read_write. Returns the reason code when not.
  */
-export function authorizeSender(login: string | null, sender: SenderFacts): string | null {
+export function authorizeSender(login: string | null, sender: SenderFacts): IgnoreReason | null {
   if (!login) return 'sender_login_missing';
   if (!sender) return 'sender_not_allowed';
   if (sender.platformAdmin) return null;
   if (!sender.role) return 'sender_not_project_member';
   if (sender.role === 'admin' || sender.role === 'read_write') return null;
-  return `sender_role_${sender.role}_not_permitted`;
+  return 'sender_role_read_only_not_permitted';
+}
+
+/** Parts of an issue delivery the planner decides on; a malformed `installation` does not matter to it. */
+const DECISION_PARTS = ['action', 'issue', 'label', 'repository', 'sender'];
+
+/**
+ * Step 0, pure: an `issues` delivery the planner would act on (labeled, closed, or whose action is malformed)
+ * whose payload cannot be acted on: `issue_number_invalid` when the issue number is not a positive integer within
+ * Postgres `integer` (the ingress accepted it: it is signed and well-formed JSON), `payload_not_actionable` for
+ * any other malformed part it needs or a missing issue. `detail` names the fields. Null when the payload is usable.
+ */
+export function unusablePayload(d: WebhookReceivedData): { readonly reason: IgnoreReason; readonly detail: string } | null {
+  if (d.event_type !== 'issues') return null;
+  const malformed = d.malformed_fields.filter((f) => DECISION_PARTS.includes(f.split('.')[0] ?? ''));
+  const actsOn = d.action === 'labeled' || d.action === 'closed' || malformed.some((f) => f === 'action');
+  if (!actsOn) return null;
+  if (malformed.length === 0) return d.issue ? null : { reason: 'payload_not_actionable', detail: 'issue missing' };
+  const reason = malformed.some((f) => f === 'issue.number') ? 'issue_number_invalid' : 'payload_not_actionable';
+  return { reason, detail: `malformed: ${malformed.join(', ')}` };
 }
 
 /**

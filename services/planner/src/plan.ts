@@ -4,13 +4,14 @@ import {
   WebhookIgnoredV1,
   deterministicId,
   type Envelope,
+  type IgnoreReason,
   type WebhookReceivedData,
 } from '@codex-k8s/contracts';
 import type { Bus, MessageMeta } from '@codex-k8s/bus';
 import { findBinding, findDelivery, findSender, insertRunOnce, listRunsOfIssue, type Db, type WebhookDeliveryRow } from '@codex-k8s/db';
 import { runNamespaceName } from '@codex-k8s/kube';
-import { TerminalError, type Logger } from '@codex-k8s/runtime';
-import { authorizeSender, resolveTrigger, runtimeModeFor, slotDeploysEnabled } from './decide.js';
+import { TerminalError, errorMessage, type Logger } from '@codex-k8s/runtime';
+import { authorizeSender, resolveTrigger, runtimeModeFor, slotDeploysEnabled, unusablePayload } from './decide.js';
 import type { LabelCatalog } from './labels.js';
 
 export interface PlannerDeps {
@@ -24,7 +25,16 @@ export interface PlannerDeps {
 
 type Event = Envelope<WebhookReceivedData>;
 
-async function ignore(deps: PlannerDeps, e: Event, why: { reason: string; label: string | null; runKind: string | null; conflicting?: readonly string[]; bound: boolean }): Promise<void> {
+interface IgnoreWhy {
+  readonly reason: IgnoreReason;
+  readonly detail?: string;
+  readonly label: string | null;
+  readonly runKind: string | null;
+  readonly conflicting?: readonly string[];
+  readonly bound: boolean;
+}
+
+async function ignore(deps: PlannerDeps, e: Event, why: IgnoreWhy): Promise<void> {
   const d = e.data;
   await deps.bus.publish(WebhookIgnoredV1, {
     id: deterministicId('webhook.ignored', d.delivery_id),
@@ -37,6 +47,7 @@ async function ignore(deps: PlannerDeps, e: Event, why: { reason: string; label:
       event_type: d.event_type,
       action: d.action,
       reason: why.reason,
+      detail: why.detail === undefined ? null : storableDetail(why.detail),
       label: why.label,
       run_kind: why.runKind,
       binding_resolved: why.bound,
@@ -47,6 +58,26 @@ async function ignore(deps: PlannerDeps, e: Event, why: { reason: string; label:
     },
   });
   deps.log.info({ delivery: d.delivery_id, reason: why.reason }, 'delivery ignored');
+}
+
+/**
+ * An error message as `webhook.ignored` may carry it (pure): at most 2048 UTF-16 units, with U+0000 and unpaired
+ * surrogates (which `jsonb` refuses, so the audit row would be lost) replaced by U+FFFD.
+ */
+export function storableDetail(message: string): string {
+  return message
+    .slice(0, 2048)
+    .replaceAll('\u0000', '\ufffd')
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
+
+/**
+ * Whether a planning failure ends the delivery as `webhook.ignored` `planning_failed` instead of a retry (pure):
+ * on the last delivery the consumer allows (a retry would only dead-letter it, with no reason recorded for the
+ * delivery), or when the failure is permanent (TerminalError).
+ */
+export function endsAsPlanningFailed(err: unknown, meta: Pick<MessageMeta, 'lastDelivery'>): boolean {
+  return meta.lastDelivery || err instanceof TerminalError;
 }
 
 /**
@@ -67,7 +98,9 @@ export function inboxMismatch(d: Pick<WebhookReceivedData, 'delivery_id' | 'even
  * Plans one accepted delivery: a trigger label on a bound repository by an allowed sender becomes exactly one
  * run (`agent_runs` keyed by the delivery id) and `run.created`; anything else becomes `webhook.ignored` with
  * the reference reason code; `issues.closed` asks for the issue's run namespaces to be deleted.
- * Idempotent: a redelivered event finds the run it created and republishes the same event id.
+ * Idempotent: a redelivered event finds the run it created and republishes the same event id. A failure on the
+ * last allowed delivery (or a permanent one) becomes `webhook.ignored` `planning_failed` with the error, so the
+ * delivery ends with a recorded reason instead of only a dead letter.
  * @throws TerminalError when the event has no matching inbox row (inboxMismatch): it is dead-lettered, not obeyed.
  */
 export async function handleWebhookReceived(deps: PlannerDeps, e: Event, meta: Pick<MessageMeta, 'lastDelivery'>): Promise<void> {
@@ -76,7 +109,22 @@ export async function handleWebhookReceived(deps: PlannerDeps, e: Event, meta: P
   // The ingress publishes before its inbox transaction commits: a missing row is waited for, until the last delivery.
   if (!row && !meta.lastDelivery) throw new Error(`inbox row of delivery ${d.delivery_id} not visible yet; retrying`);
   const mismatch = inboxMismatch(d, e.correlationid, row);
+  // Outside the planning_failed branch on purpose: a forged event is dead-lettered, never recorded as a delivery.
   if (mismatch) throw new TerminalError(`refusing webhook.received: ${mismatch}`);
+  try {
+    await plan(deps, e);
+  } catch (err) {
+    if (!endsAsPlanningFailed(err, meta)) throw err;
+    deps.log.error({ delivery: d.delivery_id, err: errorMessage(err) }, 'planning failed for good; recorded as planning_failed');
+    await ignore(deps, e, { reason: 'planning_failed', detail: errorMessage(err), label: d.label, runKind: null, bound: false });
+  }
+}
+
+/** The decision itself, once the event is known to describe a signed delivery from the inbox. */
+async function plan(deps: PlannerDeps, e: Event): Promise<void> {
+  const d = e.data;
+  const unusable = unusablePayload(d);
+  if (unusable) return ignore(deps, e, { ...unusable, label: d.label, runKind: null, bound: false });
   if (d.event_type === 'issues' && d.action === 'closed') return handleIssueClosed(deps, e);
   const trigger = resolveTrigger(d, deps.catalog);
   if (trigger.kind === 'none') return;

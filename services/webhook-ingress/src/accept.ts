@@ -23,6 +23,7 @@ export type AcceptResult = { readonly status: 'accepted' | 'duplicate' };
  * after JetStream acknowledged the event, and a failed publish rolls the row back (the caller answers 5xx and
  * GitHub may redeliver). Concurrent copies of one delivery id wait on the unique key; all but one become
  * `duplicate`, which publishes one `webhook.duplicate` per delivery id (deterministic event id).
+ * @throws UnstorablePayloadError (before touching the database) when a field it would store cannot be stored.
  */
 export async function acceptDelivery(deps: AcceptDeps, d: Delivery): Promise<AcceptResult> {
   const data = normalizeDelivery({
@@ -38,7 +39,8 @@ export async function acceptDelivery(deps: AcceptDeps, d: Delivery): Promise<Acc
       event_type: d.eventType,
       action: data.action,
       repository_full_name: data.repository?.full_name ?? null,
-      payload: d.rawBody.toString('utf8'),
+      // The exact signed bytes, not their UTF-8 decoding (which would replace invalid sequences).
+      body: d.rawBody,
       payload_bytes: d.rawBody.length,
       received_at: d.receivedAt,
     });

@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { register } from 'prom-client';
 import { acceptDelivery, type AcceptDeps } from './accept.js';
 import { webhookDuration, webhookRequests } from './metrics.js';
+import { refusalFor } from './refusal.js';
 import { createEdgeServer, type EdgeLimits } from './server.js';
 import { verifySignature } from './signature.js';
 
@@ -100,10 +101,13 @@ async function handleWebhook(deps: AppDeps, req: FastifyRequest, reply: FastifyR
         .code(res.status === 'accepted' ? 202 : 200)
         .send({ correlation_id: deliveryId, status: res.status, duplicate: res.status === 'duplicate' });
     } catch (err) {
+      const refusal = refusalFor(err);
+      // A permanent refusal is the client's payload, not a server error: a 4xx leaves the span status unset.
+      if (refusal.status < 500) return reject(req, reply, refusal, { correlation_id: deliveryId });
       span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
-      record(req, reply, 'error');
+      record(req, reply, refusal.result);
       req.log.error({ delivery: deliveryId, err: errorMessage(err) }, 'could not store or publish delivery');
-      return reply.code(503).send({ error: 'delivery not stored; retry later', correlation_id: deliveryId });
+      return reply.code(refusal.status).send({ error: refusal.reason, correlation_id: deliveryId });
     } finally {
       span.end();
     }
@@ -111,11 +115,11 @@ async function handleWebhook(deps: AppDeps, req: FastifyRequest, reply: FastifyR
 }
 
 /** A refused request: counted, logged with its reason (never the signature), answered with the reason. */
-function reject(req: FastifyRequest, reply: FastifyReply, r: { status: number; reason: string; result: string }): FastifyReply {
+function reject(req: FastifyRequest, reply: FastifyReply, r: { status: number; reason: string; result: string }, extra: Record<string, string> = {}): FastifyReply {
   const { status, reason } = r;
   record(req, reply, r.result);
   req.log.warn({ delivery: req.headers['x-github-delivery'], status, reason }, 'webhook rejected');
-  return reply.code(status).send({ error: reason });
+  return reply.code(status).send({ error: reason, ...extra });
 }
 
 function record(req: FastifyRequest, reply: FastifyReply, result: string): void {

@@ -110,8 +110,8 @@ export const RunJobNotFoundV1 = defineEvent({
   consumedBy: ['namespace-provisioner', 'audit-writer'],
 });
 
-/** Why a run could not be launched; `namespace_owned_by_another_project` is a refused cross-tenant namespace. */
-export const LaunchErrorReason = z.enum(['namespace_prepare_failed', 'job_create_failed', 'runtime_deploy_failed', 'namespace_owned_by_another_project']);
+/** Why a run could not be launched or go on; `namespace_owned_by_another_project` is a refused cross-tenant namespace. */
+export const LaunchErrorReason = z.enum(['namespace_prepare_failed', 'job_create_failed', 'runtime_deploy_failed', 'namespace_owned_by_another_project', 'run_stalled']);
 export type LaunchErrorReason = z.infer<typeof LaunchErrorReason>;
 
 export const RunLaunchErrorData = RunRef.extend({ reason: LaunchErrorReason, error: z.string() });
@@ -123,7 +123,8 @@ export const RunLaunchErrorV1 = defineEvent({
   schema: RunLaunchErrorData,
   description:
     'The run could not be launched; no Job was created. `reason`: namespace_prepare_failed, job_create_failed, runtime_deploy_failed, ' +
-    'namespace_owned_by_another_project (the namespace the run would use belongs to another project, or lies outside its own prefix).',
+    'namespace_owned_by_another_project (the namespace the run would use belongs to another project, or lies outside its own prefix), ' +
+    'run_stalled (no progress for the stall timeout: ended by namespace-provisioner\'s reconciler, its namespace cleaned).',
   emittedBy: ['namespace-provisioner', 'agent-launcher', 'deployer', 'tls-watcher'],
   consumedBy: ['namespace-provisioner', 'audit-writer'],
 });

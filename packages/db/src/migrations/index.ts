@@ -4,6 +4,8 @@ import * as runs from './2026_11_24_0002_runs.js';
 import * as slots from './2026_11_24_0003_slots.js';
 import * as runLogs from './2026_11_24_0004_run_logs.js';
 import * as namespaceOwners from './2026_11_30_0005_namespace_owners.js';
+import * as webhookBodyBytes from './2026_11_30_0006_webhook_body_bytes.js';
+import * as leases from './2026_11_30_0007_leases.js';
 
 /** All migrations in order; listed statically so they run the same from sources and from dist. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -12,4 +14,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026_11_24_0003_slots': slots,
   '2026_11_24_0004_run_logs': runLogs,
   '2026_11_30_0005_namespace_owners': namespaceOwners,
+  '2026_11_30_0006_webhook_body_bytes': webhookBodyBytes,
+  '2026_11_30_0007_leases': leases,
 };

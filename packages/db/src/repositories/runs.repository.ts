@@ -96,3 +96,36 @@ export async function setRunSlot(db: Db, id: string, slot: { slotNo: number; nam
 export async function setRunLogsTail(db: Db, id: string, tail: string): Promise<void> {
   await db.updateTable('agent_runs').set({ agent_logs_tail: tail.slice(-64_000), updated_at: sql`now()` as never }).where('id', '=', id).execute();
 }
+
+/**
+ * Claims the finish of a running run for one caller: records the outcome on a row that is still `running` and
+ * has none yet, in one conditional UPDATE, and returns the claimed row; undefined when another evaluation (this
+ * process or a replica) claimed it first or the run is no longer running. The status stays `running` until
+ * completeRunFinish, so a claim whose terminal event may not have gone out (a crash in between) is still found by
+ * the listing of running runs (see agent-launcher's follow.ts).
+ */
+export async function claimRunFinish(db: Db, id: string, outcome: RunOutcome): Promise<AgentRunRow | undefined> {
+  return db
+    .updateTable('agent_runs')
+    .set({ outcome: JSON.stringify(outcome), updated_at: sql`now()` as never })
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .where('outcome', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/**
+ * Ends a claimed run after its terminal event was published: the final status and the agent's log tail in one
+ * UPDATE. Only a still-running row with an outcome moves; returns it, or undefined when it had already ended.
+ */
+export async function completeRunFinish(db: Db, id: string, status: Extract<RunStatus, 'succeeded' | 'failed'>, logsTail: string): Promise<AgentRunRow | undefined> {
+  return db
+    .updateTable('agent_runs')
+    .set({ status, agent_logs_tail: logsTail.slice(-64_000), finished_at: sql`now()` as never, updated_at: sql`now()` as never })
+    .where('id', '=', id)
+    .where('status', '=', 'running')
+    .where('outcome', 'is not', null)
+    .returningAll()
+    .executeTakeFirst();
+}

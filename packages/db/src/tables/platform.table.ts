@@ -126,3 +126,11 @@ export interface NamespaceOwnersTable {
   purpose: 'run' | 'slot';
   created_at: Generated<Date>;
 }
+
+/** A named lease for work one replica does at a time. */
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: Date;
+  updated_at: Generated<Date>;
+}

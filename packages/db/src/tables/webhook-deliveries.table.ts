@@ -5,7 +5,10 @@ export interface WebhookDeliveriesTable {
   event_type: string;
   action: string | null;
   repository_full_name: string | null;
-  payload: string;
+  /** The exact bytes GitHub signed (migration 0006). */
+  body: ColumnType<Buffer, Buffer, never>;
+  /** Rows before migration 0006: the body decoded as UTF-8. Read-only; new rows leave it null. */
+  payload: ColumnType<string | null, never, never>;
   payload_bytes: number;
   received_at: ColumnType<Date, Date | undefined, never>;
   published_at: ColumnType<Date | null, never, Date>;

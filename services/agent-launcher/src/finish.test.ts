@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RunFailedV1, RunJobNotFoundV1, RunSucceededV1 } from '@codex-k8s/contracts';
+import type { AgentRunRow } from '@codex-k8s/db';
+import { CLAIM_GRACE_MS, nextStep, outcomeOf, terminalOf, terminalOfOutcome } from './finish.js';
+
+const now = new Date('2026-11-30T12:00:00Z');
+const run = (o: Partial<AgentRunRow>): AgentRunRow =>
+  ({ id: 'r1', status: 'running', job_name: 'codex-k8s-run-r1', job_namespace: 'ns', project_id: 'p', runtime_mode: 'full-env', outcome: null, updated_at: now, ...o }) as AgentRunRow;
+
+test('only a running run with a Job is looked at; an unclaimed one is observed', () => {
+  assert.equal(nextStep(undefined, now), 'none');
+  assert.equal(nextStep(run({ status: 'pending', job_name: null }), now), 'none');
+  assert.equal(nextStep(run({ status: 'succeeded' }), now), 'none', 'a finished run is never finished again');
+  assert.equal(nextStep(run({ job_namespace: null }), now), 'none');
+  assert.equal(nextStep(run({}), now), 'observe');
+});
+
+test('a fresh claim is left to its claimer; a stale one (crash between claim and publish) is settled again', () => {
+  const outcome = { event_type: 'run.succeeded', reason: null, error: null };
+  assert.equal(nextStep(run({ outcome, updated_at: new Date(now.getTime() - 1_000) }), now), 'wait');
+  assert.equal(nextStep(run({ outcome, updated_at: new Date(now.getTime() - CLAIM_GRACE_MS) }), now), 'settle');
+  assert.equal(nextStep(run({ outcome, updated_at: new Date(now.getTime() - 5_000) }), now, 5_000), 'settle');
+});
+
+test('verdicts map to one terminal each; a Job still running has none', () => {
+  assert.equal(terminalOf('not_found')?.def, RunJobNotFoundV1);
+  assert.equal(terminalOf({ state: 'succeeded' } as never)?.status, 'succeeded');
+  const failed = terminalOf({ state: 'failed', reason: 'ImagePullBackOff', error: 'no such image' } as never);
+  assert.deepEqual({ def: failed?.def, status: failed?.status, reason: failed?.reason, error: failed?.error }, { def: RunFailedV1, status: 'failed', reason: 'ImagePullBackOff', error: 'no such image' });
+  assert.equal(terminalOf({ state: 'running' } as never), undefined);
+});
+
+test('the outcome a claim records gives back the same terminal (what a recovery publishes)', () => {
+  for (const v of ['not_found', { state: 'succeeded' }, { state: 'failed', reason: 'DeadlineExceeded', error: 'too slow' }] as const) {
+    const t = terminalOf(v as never);
+    assert.ok(t);
+    assert.deepEqual(terminalOfOutcome(outcomeOf(t)), t);
+  }
+  assert.equal(terminalOfOutcome({ event_type: 'run.failed.launch_error', reason: 'x', error: null }), undefined, 'not an outcome this service writes');
+  assert.equal(terminalOfOutcome({ event_type: RunSucceededV1.type, reason: null, error: null })?.status, 'succeeded');
+});

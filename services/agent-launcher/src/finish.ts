@@ -1,0 +1,54 @@
+import { RunFailedV1, RunJobNotFoundV1, RunSucceededV1, type EventDefinition } from '@codex-k8s/contracts';
+import type { AgentRunRow, RunOutcome } from '@codex-k8s/db';
+import type { JobVerdict } from '@codex-k8s/kube';
+
+/** How a run ends: the terminal event, the row's final status, and why. */
+export interface Terminal {
+  readonly def: EventDefinition;
+  readonly status: 'succeeded' | 'failed';
+  readonly reason: string | null;
+  readonly error: string | null;
+}
+
+/**
+ * How long a claimed finish may stay unsettled (claimed, its terminal event maybe not yet published) before another
+ * evaluation settles it: far longer than a publish and a log read take, so a live winner (another replica) is not
+ * doubled, short enough that a crash between claim and publish ends the run within a minute of the restart.
+ */
+export const CLAIM_GRACE_MS = 30_000;
+
+/** The terminal a Job's verdict calls for, or undefined while it still runs. Pure. */
+export function terminalOf(v: JobVerdict | 'not_found'): Terminal | undefined {
+  if (v === 'not_found') return { def: RunJobNotFoundV1, status: 'failed', reason: 'kubernetes job not found', error: null };
+  if (v.state === 'succeeded') return { def: RunSucceededV1, status: 'succeeded', reason: null, error: null };
+  if (v.state === 'failed') return { def: RunFailedV1, status: 'failed', reason: v.reason, error: v.error };
+  return undefined;
+}
+
+/** The outcome a claim records: everything needed to publish the terminal event again after a crash. Pure. */
+export function outcomeOf(t: Terminal): RunOutcome {
+  return { event_type: t.def.type, reason: t.reason, error: t.error };
+}
+
+const BY_TYPE: readonly EventDefinition[] = [RunSucceededV1, RunFailedV1, RunJobNotFoundV1];
+
+/** The terminal recorded by a claim (the inverse of outcomeOf), or undefined for an outcome this service never writes. Pure. */
+export function terminalOfOutcome(o: RunOutcome): Terminal | undefined {
+  const def = BY_TYPE.find((d) => d.type === o.event_type);
+  if (!def) return undefined;
+  return { def, status: def === RunSucceededV1 ? 'succeeded' : 'failed', reason: o.reason, error: o.error };
+}
+
+/**
+ * What one evaluation of a run does. Pure.
+ * - `none`: not a running run with a Job (pending, ended, unknown).
+ * - `observe`: running and unclaimed: read the Job; a terminal verdict is then claimed.
+ * - `settle`: claimed long enough ago that its claimer is gone (crash or error between claim and publish):
+ *   publish the recorded terminal event again (same deterministic id) and end the row.
+ * - `wait`: claimed just now; its claimer is settling it.
+ */
+export function nextStep(run: AgentRunRow | undefined, now: Date, graceMs: number = CLAIM_GRACE_MS): 'none' | 'observe' | 'settle' | 'wait' {
+  if (!run || run.status !== 'running' || !run.job_name || !run.job_namespace || !run.project_id || !run.runtime_mode) return 'none';
+  if (!run.outcome) return 'observe';
+  return now.getTime() - new Date(run.updated_at).getTime() >= graceMs ? 'settle' : 'wait';
+}
