@@ -95,7 +95,7 @@ export const WebhookDuplicateV1 = defineEvent({
 });
 
 /**
- * Why the planner started no run for an accepted delivery: the reference codes (section 4.2), and the ones for
+ * Why the planner started no run for an accepted delivery: the codes the original codex-k8s uses, and the ones for
  * payloads the platform cannot act on and for planning that failed on its last allowed delivery. The planner emits
  * only these.
  */
