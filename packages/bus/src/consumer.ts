@@ -147,7 +147,10 @@ async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger
       m.term(err.message.slice(0, 256));
     } else {
       const delay = backoffFor(meta.deliveryCount, opts.backoffMs);
-      log.warn({ seq: m.seq, subject: m.subject, attempt: meta.deliveryCount, delay, err: errorMessage(err) }, 'handler failed; will retry');
+      const at = { seq: m.seq, subject: m.subject, attempt: meta.deliveryCount, err: errorMessage(err) };
+      // On the last allowed delivery nothing retries: the server dead-letters it (MAX_DELIVERIES advisory).
+      if (meta.lastDelivery) log.error(at, 'handler failed on the last allowed delivery; the message is dead-lettered');
+      else log.warn({ ...at, delay }, 'handler failed; will retry');
       m.nak(delay);
     }
   } finally {
