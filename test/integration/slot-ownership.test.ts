@@ -113,10 +113,14 @@ describe('a slot belongs to exactly one project', () => {
     });
   }
 
-  test('a Ready certificate whose dnsNames miss the slot host never yields slot.ready', async () => {
+  test('a Ready certificate whose dnsNames miss the slot host never yields slot.ready, even across a tls-watcher crash', async () => {
     const delivery = await p.deliver(deliveries.coverOther?.() ?? '');
+    await p.waitFor(delivery, ['slot.deployed'], 120_000);
+    // The wait is not held in memory: a killed tls-watcher's successor picks it up, with the same deadline.
+    await p.restart('tls-watcher', 'kill');
     const rows = await p.waitFor(delivery, ['slot.tls.failed', 'run.failed.launch_error'], 120_000);
     const types = rows.map((r) => r.event_type);
+    assert.equal(types.filter((t) => t === 'slot.tls.failed').length, 1, types.join(', '));
     assert.ok(types.includes('slot.deployed'), types.join(', '));
     assert.ok(!types.includes('slot.ready') && !types.includes('run.started'), types.join(', '));
     const tls = rows.find((r) => r.event_type === 'slot.tls.failed')?.payload as { host: string; reason: string; message: string };

@@ -1,4 +1,4 @@
-import { TerminalError, errorMessage, extractTraceContext, type Logger } from '@codex-k8s/runtime';
+import { RetryAfter, TerminalError, errorMessage, extractTraceContext, type Logger } from '@codex-k8s/runtime';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Bus } from './bus.js';
@@ -13,6 +13,8 @@ export interface MessageMeta {
   /** This is the last delivery the consumer's max_deliver allows: a failure now dead-letters the message. */
   readonly lastDelivery: boolean;
   readonly headers: Record<string, string>;
+  /** When the message was stored in the stream: the start of any wait it asks for (a deadline survives restarts). */
+  readonly publishedAt: Date;
 }
 
 /** One durable consumer: which subject, how to decode, what to do. */
@@ -114,6 +116,7 @@ async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger
     streamSeq: m.seq,
     deliveryCount: m.info.deliveryCount,
     lastDelivery: isLastDelivery(m.info.deliveryCount, opts.maxDeliver),
+    publishedAt: m.time,
     headers: hdrs,
   };
   const parent = extractTraceContext(hdrs);
@@ -141,6 +144,12 @@ async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger
     await m.ackAck().catch((err: unknown) => log.warn({ err: errorMessage(err), seq: m.seq }, 'ack not confirmed'));
   } catch (err) {
     clearInterval(heartbeat);
+    if (err instanceof RetryAfter) {
+      // A wait, not a failure: handed back to the server, redelivered after the delay (to any replica).
+      log.debug({ seq: m.seq, subject: m.subject, attempt: meta.deliveryCount, delay: err.delayMs, why: err.message }, 'waiting; message handed back');
+      m.nak(err.delayMs);
+      return;
+    }
     span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
     if (err instanceof TerminalError) {
       log.error({ seq: m.seq, subject: m.subject, reason: err.message }, 'terminating poison message');

@@ -9,6 +9,21 @@ export class TerminalError extends Error {
   }
 }
 
+/**
+ * Not a failure: the step is waiting for the world (a certificate, a rollout) and asks to be called again after
+ * `delayMs`. The bus consumer hands the message back (`nak(delayMs)`) instead of sleeping while holding it, so a
+ * wait survives a restart and never blocks a shutdown; the handler decides when waiting has lasted too long.
+ */
+export class RetryAfter extends Error {
+  override readonly name = 'RetryAfter';
+  constructor(
+    readonly delayMs: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Renders any thrown value as a one-line message without stack or secrets. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;

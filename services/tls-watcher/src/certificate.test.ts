@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { certificateState, type CertificateView } from './certificate.js';
+import { certificateState, tlsStep, type CertificateView } from './certificate.js';
 
 const host = 'shop-1.ai.example.test';
 const readyCert = (o: Partial<CertificateView> = {}): CertificateView => ({
@@ -51,4 +51,16 @@ test('anything else is pending with the Ready reason; a missing Certificate says
   const missing = certificateState(undefined, host);
   assert.equal(missing.state, 'pending');
   assert.equal(missing.state === 'pending' && missing.reason, 'NotCreated');
+});
+
+test('the watcher waits without holding the message until the deadline counted from the deploy, then fails', () => {
+  const startedAt = new Date('2026-11-30T12:00:00Z');
+  const at = (s: number) => ({ now: new Date(startedAt.getTime() + s * 1000), startedAt, timeoutMs: 60_000, pollMs: 2_000 });
+  const pending = { state: 'pending' as const, reason: 'InProgress', message: 'issuing' };
+  assert.deepEqual(tlsStep({ state: 'ready' }, at(5)), { step: 'ready' });
+  assert.deepEqual(tlsStep(pending, at(5)), { step: 'wait', delayMs: 2_000 });
+  assert.deepEqual(tlsStep(pending, at(59.5)), { step: 'wait', delayMs: 500 }, 'never waits past the deadline');
+  assert.deepEqual(tlsStep(pending, at(60)), { step: 'fail', last: pending });
+  const failed = { state: 'failed' as const, reason: 'Failed', message: 'issuer not found' };
+  assert.deepEqual(tlsStep(failed, at(1)), { step: 'fail', last: failed });
 });

@@ -52,3 +52,18 @@ export function certificateState(cert: CertificateView | undefined, host: string
   if (!cert) return { state: 'pending', reason: 'NotCreated', message: 'the Certificate does not exist yet (ingress-shim creates it from the Ingress annotation)' };
   return { state: 'pending', reason: ready?.reason ?? 'Pending', message: ready?.message ?? 'waiting for issuance' };
 }
+
+/** What the watcher does with a certificate state now: publish, fail, or be called again. */
+export type TlsStep = { readonly step: 'ready' } | { readonly step: 'fail'; readonly last: CertificateState } | { readonly step: 'wait'; readonly delayMs: number };
+
+/**
+ * The next step for a slot's certificate (pure): ready -> ready; failed -> fail; pending -> wait `pollMs` while the
+ * deadline (counted from when the deploy was announced, so restarts do not extend it) has not passed, else fail
+ * with the last pending state as the cause.
+ */
+export function tlsStep(state: CertificateState, o: { now: Date; startedAt: Date; timeoutMs: number; pollMs: number }): TlsStep {
+  if (state.state === 'ready') return { step: 'ready' };
+  if (state.state === 'failed') return { step: 'fail', last: state };
+  const left = o.startedAt.getTime() + o.timeoutMs - o.now.getTime();
+  return left > 0 ? { step: 'wait', delayMs: Math.min(o.pollMs, left) } : { step: 'fail', last: state };
+}

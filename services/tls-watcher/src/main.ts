@@ -19,8 +19,10 @@ await runService({
   start: async (bus, log) => [
     await consumeEvent(bus, SlotDeployedV1, {
       durable: NAME,
-      config,
-      handle: (e) => handleSlotDeployed({ db, bus, log, custom: kc.makeApiClient(CustomObjectsApi), timeoutMs: config.CODEXK8S_TLS_READY_TIMEOUT_MS, pollMs: config.CODEXK8S_TLS_POLL_INTERVAL_MS }, e),
+      // Waiting for a certificate is one redelivery per poll (RetryAfter), so deliveries are not a retry budget here:
+      // the handler itself ends the run when CODEXK8S_TLS_READY_TIMEOUT_MS has passed since the deploy.
+      config: { ...config, BUS_MAX_DELIVER: -1 },
+      handle: (e, meta) => handleSlotDeployed({ db, bus, log, custom: kc.makeApiClient(CustomObjectsApi), timeoutMs: config.CODEXK8S_TLS_READY_TIMEOUT_MS, pollMs: config.CODEXK8S_TLS_POLL_INTERVAL_MS }, e, meta),
     }),
   ],
 });

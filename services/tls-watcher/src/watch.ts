@@ -1,10 +1,10 @@
 import { RunLaunchErrorV1, SlotReadyV1, SlotTlsFailedV1, deterministicId, runEndedEventId, type Envelope, type SlotDeployedData } from '@codex-k8s/contracts';
-import type { Bus } from '@codex-k8s/bus';
+import type { Bus, MessageMeta } from '@codex-k8s/bus';
 import { finishRun, getDeployTask, getRun, type AgentRunRow, type Db } from '@codex-k8s/db';
 import { isNotFound } from '@codex-k8s/kube';
-import type { Logger } from '@codex-k8s/runtime';
+import { RetryAfter, type Logger } from '@codex-k8s/runtime';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import { certificateState, type CertificateState, type CertificateView } from './certificate.js';
+import { certificateState, tlsStep, type CertificateState, type CertificateView } from './certificate.js';
 
 export interface WatcherDeps {
   readonly db: Db;
@@ -59,26 +59,25 @@ async function failTls(deps: WatcherDeps, e: Envelope<SlotDeployedData>, o: { fa
 }
 
 /**
- * `slot.deployed`: follows the slot's Certificate (named after the Ingress TLS secret) in the run's namespace until
- * cert-manager reports it Ready for its current spec AND its dnsNames cover the slot's host, then `slot.ready` with
- * the public URL; a failed issuance or the timeout gives `slot.tls.failed` with cert-manager's reason and ends the run
- * (`run.failed.launch_error`, runtime_deploy_failed). Namespace, host and slot come from the run row and its deploy
- * task, never from the event. A slot without a host is ready at once.
+ * `slot.deployed`: looks at the slot's Certificate (named after the Ingress TLS secret) in the run's namespace once.
+ * Ready for its current spec with dnsNames covering the slot's host -> `slot.ready` with the public URL; a failed
+ * issuance, or still pending when CODEXK8S_TLS_READY_TIMEOUT_MS has passed since the deploy was announced ->
+ * `slot.tls.failed` with cert-manager's reason and the run ends (`run.failed.launch_error`, runtime_deploy_failed);
+ * otherwise it asks to be called again (RetryAfter): the message goes back to the server instead of being held while
+ * waiting, so the wait survives a restart and never delays a shutdown. Namespace, host and slot come from the run
+ * row and its deploy task, never from the event. A slot without a host is ready at once.
+ * @throws RetryAfter while the certificate is pending and the deadline has not passed.
  */
-export async function handleSlotDeployed(deps: WatcherDeps, e: Envelope<SlotDeployedData>): Promise<void> {
+export async function handleSlotDeployed(deps: WatcherDeps, e: Envelope<SlotDeployedData>, meta: Pick<MessageMeta, 'publishedAt'>): Promise<void> {
   const f = await slotFacts(deps, e.data.run_id);
   if (!f) return;
   const run = f.run;
   const certificate = e.data.tls_secret;
   if (f.host && certificate) {
-    let last: CertificateState = { state: 'pending', reason: 'NotChecked', message: '' };
-    const deadline = Date.now() + deps.timeoutMs;
-    while (Date.now() < deadline) {
-      last = await readCertificate(deps, run.namespace, certificate, f.host);
-      if (last.state !== 'pending') break;
-      await new Promise((r) => setTimeout(r, deps.pollMs));
-    }
-    if (last.state !== 'ready') return failTls(deps, e, { facts: { ...f, host: f.host }, last, certificate });
+    const state = await readCertificate(deps, run.namespace, certificate, f.host);
+    const next = tlsStep(state, { now: new Date(), startedAt: meta.publishedAt, timeoutMs: deps.timeoutMs, pollMs: deps.pollMs });
+    if (next.step === 'wait') throw new RetryAfter(next.delayMs, `certificate ${certificate} for ${f.host}: ${state.state === 'pending' ? state.reason : state.state}`);
+    if (next.step === 'fail') return failTls(deps, e, { facts: { ...f, host: f.host }, last: next.last, certificate });
   }
   const publicUrl = f.host ? `https://${f.host}` : null;
   await deps.bus.publish(SlotReadyV1, {
