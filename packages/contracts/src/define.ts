@@ -18,7 +18,7 @@ export interface EventDefinition<S extends z.ZodType = z.ZodType> extends EventR
 export type EventData<E extends EventDefinition> = z.infer<E['schema']>;
 
 /**
- * Declares an event contract. Type names follow the reference (`webhook.received`, `run.namespace.prepared`);
+ * Declares an event contract. Type names follow the original codex-k8s (`webhook.received`, `run.namespace.prepared`);
  * the version goes into the subject so a breaking change gets a new subject (CloudEvents primer).
  */
 export function defineEvent<S extends z.ZodType>(def: EventDefinition<S>): EventDefinition<S> {

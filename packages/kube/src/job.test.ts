@@ -55,7 +55,7 @@ test('buildAgentJob: the pod satisfies Pod Security restricted (the platform nam
   assert.equal(j.spec?.template.metadata?.labels?.['app.kubernetes.io/name'], 'codex-k8s-run', 'the label the egress NetworkPolicy selects');
 });
 
-test('judgeJob follows the reference status mapping', () => {
+test('judgeJob maps Job and pod states to run states as the original codex-k8s does', () => {
   const cases: [string, V1Job, V1Pod[], string, string | null][] = [
     ['complete', job({ conditions: [{ type: 'Complete', status: 'True' }] }), [], 'succeeded', null],
     ['failed condition', job({ conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] }), [], 'failed', 'kubernetes job failed'],

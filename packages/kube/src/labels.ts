@@ -1,6 +1,6 @@
 import { toLabelValue } from './names.js';
 
-/** The value of `<domain>managed-by` on everything the platform creates (the reference's value). */
+/** The value of `<domain>managed-by` on everything the platform creates (the value the original codex-k8s uses, so its namespaces stay recognisable). */
 export const MANAGED_BY = 'codex-k8s-worker';
 export const NAMESPACE_PURPOSE_RUN = 'run';
 /** A slot namespace: leased to one run at a time, its stack kept between runs. */

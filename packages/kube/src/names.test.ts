@@ -5,7 +5,7 @@ import { agentJobName, runNamespaceName, toDnsLabel, toLabelValue } from './name
 const project = '3fa85f64-5717-4562-b3fc-2c963f66afa6';
 const run = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 
-test('the run namespace follows the reference template and example', () => {
+test('the run namespace follows the original codex-k8s template and example', () => {
   assert.equal(runNamespaceName({ prefix: 'codex-issue', projectId: project, runId: run, issueNumber: 42 }), 'codex-issue-3fa85f645717-i42-r7c9e66797425');
   assert.equal(runNamespaceName({ prefix: 'codex-issue', projectId: project, runId: run, issueNumber: null }), 'codex-issue-run-7c9e66797425');
 });

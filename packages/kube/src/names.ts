@@ -1,4 +1,4 @@
-// Kubernetes names the platform derives, exactly as the reference does (section 3.1, 3.2).
+// Kubernetes names the platform derives, exactly as the original codex-k8s derives them.
 
 /** A DNS-1123 label: lower case, `_`/`.`/anything else -> `-`, runs of `-` collapsed, trimmed, at most 63. */
 export function toDnsLabel(value: string, fallback: string): string {

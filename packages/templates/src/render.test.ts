@@ -66,7 +66,7 @@ test('safe values stay plain so numbers, booleans and image references work', ()
   assert.deepEqual(parseAllDocuments(out)[0]?.toJS(), { image: 'reg.local:5000/api:1.4.0', replicas: 2 });
 });
 
-test('the reference helpers', () => {
+test('the template helpers of the original codex-k8s', () => {
   const ctx = { Project: 'shop', Env: 'ai', Slot: 2, Vars: { HOST: 'h.example.com', EMPTY: '' } };
   const r = (t: string, env?: Record<string, string>): string => renderYamlTemplate(t, ctx, { source: 't', ...(env ? { env } : {}) });
   assert.equal(r('{{ default Vars.EMPTY "fb" }}'), 'fb');

@@ -22,7 +22,7 @@ export interface RenderOptions {
 const isBlank = (v: unknown): boolean =>
   v === undefined || v === null || v === '' || v === false || v === 0 || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
 
-/** The reference helpers (section 1.8): default, envOr, ternary, eq, ne, join, trimPrefix, toLower. */
+/** The template helpers the original codex-k8s offers: default, envOr, ternary, eq, ne, join, trimPrefix, toLower. */
 function helpers(env: Readonly<Record<string, string | undefined>>, vars: () => Record<string, unknown>): Record<string, Handlebars.HelperDelegate> {
   const args = (a: unknown[]): unknown[] => a.slice(0, -1); // the last argument is Handlebars' options object
   return {

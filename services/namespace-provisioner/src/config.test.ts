@@ -5,7 +5,7 @@ import { baselineSpec, readConfig } from './config.js';
 
 const env = { DATABASE_URL: 'postgres://x@127.0.0.1/db' };
 
-test('the reference defaults make the S2D3 baseline', () => {
+test('the default settings make the S2D3 baseline', () => {
   const spec = baselineSpec(readConfig(env));
   assert.equal(spec.serviceAccount, 'codex-runner');
   assert.equal(spec.resourceQuota, 'codex-run-quota');

@@ -17,7 +17,7 @@ const run = {
   sender_login: 'alice',
 };
 
-test('the run namespace carries the reference labels under the configured domain, its owner, and Pod Security labels', () => {
+test('the run namespace carries the platform labels under the configured domain, its owner, and Pod Security labels', () => {
   const ns = desiredNamespace({ keys: labelKeys('example.org/'), podSecurityLevel: 'baseline' }, run, 'delivery-1');
   assert.equal(ns.metadata?.name, run.namespace);
   assert.deepEqual(ns.metadata?.labels, {

@@ -46,7 +46,7 @@ test('only the added catalogued label triggers; conflicts and other labels are i
   assert.deepEqual(resolveTrigger({ ...base, event_type: 'push' }, catalog), { kind: 'none' });
 });
 
-test('sender authorisation follows the reference reason codes', () => {
+test('sender authorisation gives the IgnoreReason codes', () => {
   assert.equal(authorizeSender(null, undefined), 'sender_login_missing');
   assert.equal(authorizeSender('bob', undefined), 'sender_not_allowed');
   assert.equal(authorizeSender('bob', { platformAdmin: true, role: null }), null);

@@ -1,4 +1,4 @@
-// The reference label catalog (section 4.5): each `run:<stage>` label (and `:revise` form where the stage has
+// The label catalog of the original codex-k8s: each `run:<stage>` label (and `:revise` form where the stage has
 // one) maps to a trigger kind; every name can be overridden with CODEXK8S_RUN_<STAGE>_LABEL.
 const STAGES_WITH_REVISE = ['intake', 'vision', 'prd', 'arch', 'design', 'plan', 'dev'] as const;
 const STAGES_RUN_ONLY = ['doc-audit', 'qa', 'release', 'postdeploy', 'ops', 'self-improve', 'rethink'] as const;

@@ -97,7 +97,7 @@ export function inboxMismatch(d: Pick<WebhookReceivedData, 'delivery_id' | 'even
 /**
  * Plans one accepted delivery: a trigger label on a bound repository by an allowed sender becomes exactly one
  * run (`agent_runs` keyed by the delivery id) and `run.created`; anything else becomes `webhook.ignored` with
- * the reference reason code; `issues.closed` asks for the issue's run namespaces to be deleted.
+ * an IgnoreReason code; `issues.closed` asks for the issue's run namespaces to be deleted.
  * Idempotent: a redelivered event finds the run it created and republishes the same event id. A failure on the
  * last allowed delivery (or a permanent one) becomes `webhook.ignored` `planning_failed` with the error, so the
  * delivery ends with a recorded reason instead of only a dead letter.

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-// Slot deploys: which slot a run holds, and the persisted progress of its deploy (what the reference keeps in
+// Slot deploys: which slot a run holds, and the persisted progress of its deploy (what the original codex-k8s keeps in
 // runtime_deploy_tasks). Frozen in time: Kysely<any>, no app types.
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('agent_runs').addColumn('slot_no', 'integer').addColumn('runtime_deploy', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
