@@ -8,7 +8,7 @@ export { insertFlowEvent, lastFlowEventId, listFlowEvents, listFlowEventsAfter, 
 export { countDuplicate, findDelivery, insertDeliveryIfAbsent, markDeliveryPublished } from './repositories/webhook-deliveries.repository.js';
 export type { MemberRole, RunOutcome } from './tables/platform.table.js';
 export { addMember, bindRepository, findBinding, findProjectBySlug, getProject, findProjectRepository, findSender, upsertProject } from './repositories/projects.repository.js';
-export { claimRunFinish, completeRunFinish, finishRun, getRun, insertRunOnce, listRunsByStatus, listRunsOfIssue, markRunStarted, setRunLogsTail, setRunSlot } from './repositories/runs.repository.js';
+export { claimRunFinish, completeRunFinish, finishRun, getRun, isLiveRun, insertRunOnce, listRunsByStatus, listRunsOfIssue, markRunStarted, setRunLogsTail, setRunSlot } from './repositories/runs.repository.js';
 export type { NewRun } from './repositories/runs.repository.js';
 export type { DeployLogLine, RuntimeDeployTaskRow } from './tables/platform.table.js';
 export { leaseSlot, releaseSlot, renewSlot } from './repositories/slots.repository.js';

@@ -1,4 +1,4 @@
-import type { AgentRunRow, RuntimeDeployTaskRow } from '@codex-k8s/db';
+import { isLiveRun, type AgentRunRow, type RuntimeDeployTaskRow } from '@codex-k8s/db';
 
 /** Which event may start a run's Job: code-only at once, a run namespace once prepared, a slot once ready. */
 export type LaunchTrigger = 'run.created' | 'run.namespace.prepared' | 'slot.ready';
@@ -27,7 +27,7 @@ export interface PlacementSettings {
  * a slot run only after its deploy task succeeded in that namespace.
  */
 export function placementOf(trigger: LaunchTrigger, run: AgentRunRow | undefined, task: RuntimeDeployTaskRow | undefined, s: PlacementSettings): JobPlacement | undefined {
-  if (!run?.project_id || !run.runtime_mode || (run.status !== 'pending' && run.status !== 'running')) return undefined;
+  if (!run?.project_id || !run.runtime_mode || !isLiveRun(run)) return undefined;
   if (run.runtime_mode === 'code-only') {
     return trigger === 'run.created' ? { namespace: s.platformNamespace, serviceAccount: s.codeOnlyServiceAccount, slotNo: 0, env: {} } : undefined;
   }

@@ -1,6 +1,6 @@
 import { SlotDeployedV1, SlotUnitReadyV1, deterministicId, type Envelope, type RunNamespacePreparedData } from '@codex-k8s/contracts';
 import type { MessageMeta } from '@codex-k8s/bus';
-import { appendDeployLog, getDeployTask, getRun, lastFingerprint, setDeployTask } from '@codex-k8s/db';
+import { appendDeployLog, getDeployTask, getRun, lastFingerprint, setDeployTask, isLiveRun } from '@codex-k8s/db';
 import { isPermanentKubeError } from '@codex-k8s/kube';
 import { directorySource } from '@codex-k8s/services-config';
 import { ClusterScopedError, UnitError } from './apply.js';
@@ -21,7 +21,7 @@ import { slotVars } from './vars.js';
 export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunNamespacePreparedData>, meta: MessageMeta): Promise<void> {
   const run = await getRun(deps.db, e.data.run_id);
   const task = await getDeployTask(deps.db, e.data.run_id);
-  if (!run?.project_id || !run.runtime_deploy || !task || (run.status !== 'pending' && run.status !== 'running')) return;
+  if (!run?.project_id || !run.runtime_deploy || !task || !isLiveRun(run)) return;
   const ctx = { correlationId: e.correlationid, causationId: e.id };
   const log = (stage: string, message: string, level: 'info' | 'error' = 'info') => {
     deps.log[level]({ run: run.id, stage }, message);

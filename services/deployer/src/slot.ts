@@ -1,6 +1,6 @@
 import { RunLaunchErrorV1, SlotLeasedV1, deterministicId, runEndedEventId, type Envelope, type LaunchErrorReason, type RunCreatedData } from '@codex-k8s/contracts';
 import type { MessageMeta } from '@codex-k8s/bus';
-import { claimNamespace, findProjectRepository, finishRun, getProject, getRun, leaseSlot, releaseSlot, setDeployTask, setRunSlot, upsertDeployTask, type AgentRunRow } from '@codex-k8s/db';
+import { claimNamespace, findProjectRepository, finishRun, getProject, getRun, leaseSlot, releaseSlot, setDeployTask, setRunSlot, upsertDeployTask, type AgentRunRow, isLiveRun } from '@codex-k8s/db';
 import { directorySource, loadServicesYaml, ServicesConfigError, type ResolvedStack } from '@codex-k8s/services-config';
 import { TemplateError } from '@codex-k8s/templates';
 import type { DeployerDeps } from './deps.js';
@@ -69,7 +69,7 @@ export async function failSlotRun(deps: DeployerDeps, run: AgentRunRow, ctx: { c
  */
 export async function handleSlotRunCreated(deps: DeployerDeps, e: Envelope<RunCreatedData>, meta: MessageMeta): Promise<void> {
   const run = await getRun(deps.db, e.data.run_id);
-  if (!run?.project_id || !run.runtime_deploy || (run.status !== 'pending' && run.status !== 'running')) return;
+  if (!run?.project_id || !run.runtime_deploy || !isLiveRun(run)) return;
   const ctx = { correlationId: e.correlationid, causationId: e.id };
   const slot = await leaseSlot(deps.db, { projectId: run.project_id, runId: run.id, count: deps.config.CODEXK8S_WORKER_SLOTS_PER_PROJECT, ttlMs: deps.config.CODEXK8S_WORKER_SLOT_LEASE_TTL_MS });
   if (slot === null) {

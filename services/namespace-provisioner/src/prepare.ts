@@ -1,6 +1,6 @@
 import { RunLaunchErrorV1, RunNamespacePreparedV1, deterministicId, runEndedEventId, type Envelope, type LaunchErrorReason, type RunCreatedData, type SlotLeasedData } from '@codex-k8s/contracts';
 import type { MessageMeta } from '@codex-k8s/bus';
-import { finishRun, getRun, namespaceOwner, type AgentRunRow } from '@codex-k8s/db';
+import { finishRun, getRun, namespaceOwner, type AgentRunRow, isLiveRun } from '@codex-k8s/db';
 import { buildBaseline, isManagedNamespace, isNotFound, isOwnedBy, isPermanentKubeError, kubeErrorMessage, namespaceLabels } from '@codex-k8s/kube';
 import { errorMessage } from '@codex-k8s/runtime';
 import type { V1Namespace } from '@kubernetes/client-node';
@@ -130,7 +130,7 @@ export async function prepareNamespace(deps: ProvisionerDeps, t: PrepareTarget, 
 
 /** A live full-env run's target as its row says, or undefined when the row says there is nothing to prepare. Pure. */
 export function prepareTargetOf(run: AgentRunRow | undefined, kind: 'run' | 'slot'): PrepareTarget | undefined {
-  if (!run?.project_id || !run.namespace || run.runtime_mode !== 'full-env' || (run.status !== 'pending' && run.status !== 'running')) return undefined;
+  if (!run?.project_id || !run.namespace || run.runtime_mode !== 'full-env' || !isLiveRun(run)) return undefined;
   if (kind === 'run') return run.runtime_deploy ? undefined : { run_id: run.id, project_id: run.project_id, runtime_mode: 'full-env', namespace: run.namespace, issue_number: run.issue_number };
   if (!run.runtime_deploy || !run.slot_no) return undefined;
   return { run_id: run.id, project_id: run.project_id, runtime_mode: 'full-env', namespace: run.namespace, issue_number: run.issue_number, slot: { slotNo: run.slot_no } };

@@ -1,14 +1,12 @@
 import type { Envelope } from '@codex-k8s/contracts';
-import { getRun, type AgentRunRow } from '@codex-k8s/db';
+import { getRun, isLiveRun, type AgentRunRow } from '@codex-k8s/db';
 import { cleanupRunNamespace } from './cleanup.js';
 import type { ProvisionerDeps } from './deps.js';
 import { releaseRunSlot } from './slot-release.js';
 
-const TERMINAL = new Set(['succeeded', 'failed', 'canceled']);
-
 /** Whether the run row says the run has ended: the only fact a namespace is cleaned up on. Pure. */
 export function hasEnded(run: Pick<AgentRunRow, 'status'> | undefined): boolean {
-  return Boolean(run && TERMINAL.has(run.status));
+  return run !== undefined && !isLiveRun(run);
 }
 
 /** Raised while the row does not (yet) say the run ended; the bus redelivers with backoff. */

@@ -1,6 +1,6 @@
 import { RunLaunchErrorV1, SlotReadyV1, SlotTlsFailedV1, deterministicId, runEndedEventId, type Envelope, type SlotDeployedData } from '@codex-k8s/contracts';
 import type { Bus, MessageMeta } from '@codex-k8s/bus';
-import { finishRun, getDeployTask, getRun, type AgentRunRow, type Db } from '@codex-k8s/db';
+import { finishRun, getDeployTask, getRun, type AgentRunRow, type Db, isLiveRun } from '@codex-k8s/db';
 import { isNotFound } from '@codex-k8s/kube';
 import { RetryAfter, type Logger } from '@codex-k8s/runtime';
 import type { CustomObjectsApi } from '@kubernetes/client-node';
@@ -23,7 +23,7 @@ interface SlotFacts {
 
 async function slotFacts(deps: WatcherDeps, runId: string): Promise<SlotFacts | undefined> {
   const run = await getRun(deps.db, runId);
-  if (!run?.project_id || !run.namespace || !run.slot_no || !run.runtime_deploy || (run.status !== 'pending' && run.status !== 'running')) return undefined;
+  if (!run?.project_id || !run.namespace || !run.slot_no || !run.runtime_deploy || !isLiveRun(run)) return undefined;
   const task = await getDeployTask(deps.db, run.id);
   // Only a deploy the deployer finished into the run's own namespace is followed.
   if (task?.status !== 'succeeded' || task.namespace !== run.namespace) return undefined;

@@ -129,3 +129,8 @@ export async function completeRunFinish(db: Db, id: string, status: Extract<RunS
     .returningAll()
     .executeTakeFirst();
 }
+
+/** Whether a run is still live (pending or running): the only runs any step may still act on. Pure. */
+export function isLiveRun(run: Pick<AgentRunRow, 'status'> | undefined): boolean {
+  return run?.status === 'pending' || run?.status === 'running';
+}
