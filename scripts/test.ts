@@ -31,6 +31,7 @@ for (const [what, cmd, argv] of [
   ['typecheck tests and scripts', bin('tsc'), ['-p', 'tsconfig.tools.json']],
   ['lint', bin('eslint'), ['.']],
   ['proto drift', bin('tsx'), ['--conditions=source', 'scripts/proto.ts', 'check']],
+  ['route doc drift', bin('tsx'), ['--conditions=source', 'scripts/route-doc.ts', 'check']],
 ] as const) {
   console.error(`== ${what}`);
   if (run(cmd, [...argv]) !== 0) {

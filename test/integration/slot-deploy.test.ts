@@ -7,10 +7,11 @@ import { after, before, describe, test } from 'node:test';
 import { ObjectApplier } from '@codex-k8s/kube';
 import { directorySource, loadServicesYaml, type ResolvedStack } from '@codex-k8s/services-config';
 import { REPO_ROOT } from '@codex-k8s/stack';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api, RbacAuthorizationV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, NetworkingV1Api, RbacAuthorizationV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { ClusterScopedError } from '../../services/deployer/src/apply.js';
 import { TenantPolicyError } from '../../services/deployer/src/tenant-policy.js';
-import { deployStack, type UnitProgress } from '../../services/deployer/src/deploy.js';
+import { NO_PROGRESS, deployStep, type DeployInput, type UnitProgress } from '../../services/deployer/src/deploy.js';
+import type { DeployProgress } from '@codex-k8s/db';
 import { slotVars } from '../../services/deployer/src/vars.js';
 import { uniqueSuffix } from '../support/env.js';
 import { eventually } from '../support/github.js';
@@ -48,7 +49,7 @@ describe('slot deploy of the sample project', () => {
 
   test('everything deploys in order, each unit ready before the next; host, TLS and URL agree; certificate issued', async () => {
     const progress: UnitProgress[] = [];
-    const res = await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack), reserved, log: () => undefined, onUnitReady: async (p) => void progress.push(p) });
+    const res = await deployAll({ src: directorySource(repo), stack, vars: vars(stack), reserved, log: () => undefined, onUnitReady: async (p) => void progress.push(p) });
     assert.equal(stack.namespace, `shop-dev-${slot}`);
     assert.deepEqual(progress.map((p) => `${p.unit.group}/${p.unit.name}`), ['infrastructure/config', 'infrastructure/postgres', 'migrations/migrate', 'internal/api', 'edge/gateway', 'frontend/web']);
     for (let i = 1; i < progress.length; i++) {
@@ -79,8 +80,8 @@ describe('slot deploy of the sample project', () => {
 
   test('a second reconcile with the same desired state changes no object', async () => {
     const before = await resourceVersions(stack.namespace);
-    const first = await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack), reserved, log: () => undefined });
-    const again = await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack), previousFingerprint: first.fingerprint, reserved, log: () => undefined });
+    const first = await deployAll({ src: directorySource(repo), stack, vars: vars(stack), reserved, log: () => undefined });
+    const again = await deployAll({ src: directorySource(repo), stack, vars: vars(stack), previousFingerprint: first.fingerprint, reserved, log: () => undefined });
     assert.equal(again.unchanged, true);
     assert.equal(again.fingerprint, first.fingerprint);
     // the first call re-applied identical objects (server-side apply no-ops) except the Job, which is replaced
@@ -92,10 +93,49 @@ describe('slot deploy of the sample project', () => {
 
   test('a value with YAML structure in it stays one string in one object', async () => {
     const hostile = 'hi\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: pwned\n# : {{ Env }}';
-    await deployStack(deps, { src: directorySource(repo), stack, vars: vars(stack, { SHOP_GREETING: hostile }), reserved, log: () => undefined });
+    await deployAll({ src: directorySource(repo), stack, vars: vars(stack, { SHOP_GREETING: hostile }), reserved, log: () => undefined });
     const cm = await core.readNamespacedConfigMap({ name: 'shop-config', namespace: stack.namespace });
     assert.equal(cm.data?.greeting, hostile);
     await assert.rejects(rbac.readClusterRole({ name: 'pwned' }), (e: { code?: number }) => e.code === 404);
+  });
+
+  test('a deploy handed over mid-way is continued from its saved progress: nothing ready is applied again', async () => {
+    const s4 = await loadServicesYaml(directorySource(repo), { file: 'services.yaml', env: 'ai', slot: slot + 3 });
+    await core.createNamespace({ body: { metadata: { name: s4.namespace } } });
+    created.push(s4.namespace);
+    const lines: string[] = [];
+    const input = { src: directorySource(repo), stack: s4, vars: vars(s4), reserved, log: (_stage: string, m: string) => void lines.push(m) };
+    // The first instance: steps until the migrations Job (third unit) has been applied, then it is gone.
+    const saved = { progress: NO_PROGRESS, steps: 0 };
+    while (saved.progress.unitsDone < 2 || !saved.progress.unitAppliedAt) {
+      const step = await deployStep(deps, { ...input, progress: saved.progress, saveProgress: async (p) => void (saved.progress = p) });
+      assert.equal(step.state, 'waiting', 'a unit not ready ends the step instead of waiting in it');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const config = await core.readNamespacedConfigMap({ name: 'shop-config', namespace: s4.namespace });
+    const job = await kc.makeApiClient(BatchV1Api).readNamespacedJob({ name: 'migrate', namespace: s4.namespace });
+    // The next instance continues from the row.
+    const res = await deployAll(input, saved);
+    assert.equal(res.unchanged, false);
+    const applying = lines.filter((l) => l.startsWith('applying '));
+    assert.deepEqual(applying.map((l) => l.split(' ')[1]), ['infrastructure/config', 'infrastructure/postgres', 'migrations/migrate', 'internal/api', 'edge/gateway', 'frontend/web'], 'each unit applied once');
+    assert.equal((await core.readNamespacedConfigMap({ name: 'shop-config', namespace: s4.namespace })).metadata?.resourceVersion, config.metadata?.resourceVersion, 'a ready unit is not re-applied');
+    assert.equal((await kc.makeApiClient(BatchV1Api).readNamespacedJob({ name: 'migrate', namespace: s4.namespace })).metadata?.uid, job.metadata?.uid, 'the applied Job is not replaced');
+  });
+
+  test('a slot host that no Ingress or Certificate issues a certificate for fails the deploy before any apply', async () => {
+    const s5 = await loadServicesYaml(directorySource(repo), { file: 'services.yaml', env: 'ai', slot: slot + 4 });
+    await core.createNamespace({ body: { metadata: { name: s5.namespace } } });
+    created.push(s5.namespace);
+    const original = readFile(repo, 'deploy/ingress.yaml');
+    // The Ingress without its cert-manager annotation: nothing would ever issue codex-k8s-ai-tls.
+    writeFileSync(join(repo, 'deploy/ingress.yaml'), original.replace(/^ {2}annotations:\n.*\n/m, ''));
+    try {
+      await assert.rejects(deployAll({ src: directorySource(repo), stack: s5, vars: vars(s5), reserved, log: () => undefined }), /no Ingress with a cert-manager issuer annotation and a tls entry for shop-\d+\.ai\.example\.test with secretName codex-k8s-ai-tls/);
+    } finally {
+      writeFileSync(join(repo, 'deploy/ingress.yaml'), original);
+    }
+    assert.equal((await core.listNamespacedConfigMap({ namespace: s5.namespace })).items.filter((c) => c.metadata?.name === 'shop-config').length, 0, 'nothing applied');
   });
 
   test('a manifest with a ClusterIssuer or ClusterRole is refused before anything is applied', async () => {
@@ -117,7 +157,7 @@ metadata:
   name: ${name}
 rules: []
 `);
-    await assert.rejects(deployStack(deps, { src: directorySource(repo), stack: s2, vars: vars(s2), reserved, log: () => undefined }), (e: unknown) => {
+    await assert.rejects(deployAll({ src: directorySource(repo), stack: s2, vars: vars(s2), reserved, log: () => undefined }), (e: unknown) => {
       assert.ok(e instanceof ClusterScopedError);
       assert.match(e.message, new RegExp(`ClusterIssuer/${name} \\(deploy/api.yaml\\), ClusterRole/${name} \\(deploy/api.yaml\\)`));
       return true;
@@ -146,7 +186,7 @@ subjects:
     name: default
 `);
     try {
-      await assert.rejects(deployStack(deps, { src: directorySource(repo), stack: s3, vars: vars(s3), reserved, log: () => undefined }), (e: unknown) => {
+      await assert.rejects(deployAll({ src: directorySource(repo), stack: s3, vars: vars(s3), reserved, log: () => undefined }), (e: unknown) => {
         assert.ok(e instanceof TenantPolicyError, String(e));
         assert.match(e.message, /RoleBinding\/make-me-admin \(deploy\/web\.yaml\) binds ClusterRole\/cluster-admin/);
         return true;
@@ -158,6 +198,22 @@ subjects:
     assert.equal((await core.listNamespacedConfigMap({ namespace: s3.namespace })).items.filter((c) => c.metadata?.name === 'shop-config').length, 0, 'not even the first unit was applied');
   });
 });
+
+/**
+ * Drives deployStep the way the bus drives the deployer: one step per delivery, the progress kept between steps as
+ * the deploy task row keeps it, a pause while a unit is not ready. `saved` carries the progress in and out.
+ */
+async function deployAll(
+  input: Omit<DeployInput, 'progress' | 'saveProgress'>,
+  saved: { progress: DeployProgress; steps: number } = { progress: NO_PROGRESS, steps: 0 },
+): Promise<{ fingerprint: string; unchanged: boolean }> {
+  for (;;) {
+    saved.steps++;
+    const step = await deployStep(deps, { ...input, progress: saved.progress, saveProgress: async (p) => void (saved.progress = p) });
+    if (step.state === 'done') return step;
+    await new Promise((r) => setTimeout(r, step.delayMs));
+  }
+}
 
 function readFile(root: string, p: string): string {
   return readFileSync(join(root, p), 'utf8');

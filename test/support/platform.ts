@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { listFlowEvents, type FlowEventRow } from '@codex-k8s/db';
+import { KUBE_SERVICES, serviceKubeconfigPath } from '@codex-k8s/stack';
 import { seedSampleProject } from '../../scripts/dev/seed.js';
 import { KubeConfig } from '@kubernetes/client-node';
+import { parse, stringify } from 'yaml';
 import { freshDatabase, type TestDatabase } from './database.js';
 import { requireEnv, uniqueBus, uniqueSuffix } from './env.js';
 import { eventually, postWebhook } from './github.js';
 import { startService, type RunningService } from './services.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 export const FIXTURE = readFileSync(new URL('../fixtures/issues-labeled.json', import.meta.url), 'utf8');
 export const SECRET = 'platform-test-secret';
@@ -21,13 +26,25 @@ export function issuePayload(opts: { label?: string; issueLabels?: string[]; act
   return JSON.stringify(p);
 }
 
+/** A server every service reaches through a TCP proxy of the platform (see startPlatform's `proxied`). */
+export type ProxiedServer = 'postgres' | 'nats' | 'apiserver';
+
 export interface Platform {
   readonly tdb: TestDatabase;
+  /** The services' environment (with `proxied` servers, their proxied DATABASE_URL / NATS_URL). */
   readonly env: Record<string, string>;
+  /** The first replica of each service. */
   readonly services: Map<string, RunningService>;
+  /** Every replica of each service (`replicas` option), the first being `services.get(name)`. */
+  readonly replicas: Map<string, RunningService[]>;
+  /** The proxies in front of the `proxied` servers: the test's fault switch (the test's own clients bypass them). */
+  readonly proxies: Partial<Record<ProxiedServer, TcpProxy>>;
+  /** The webhook URL of the first ingress replica. */
   readonly baseUrl: string;
+  /** The webhook URL of every ingress replica. */
+  readonly baseUrls: readonly string[];
   readonly projectId: string;
-  /** Posts a signed delivery; resolves with its delivery id once accepted. */
+  /** Posts a signed delivery (to the ingress replicas in turn); resolves with its delivery id once accepted. */
   deliver(body: string, event?: string, delivery?: string): Promise<string>;
   /** The flow_events of one delivery, in the order they happened. */
   timeline(correlationId: string): Promise<FlowEventRow[]>;
@@ -35,6 +52,8 @@ export interface Platform {
   waitFor(correlationId: string, types: readonly string[], timeoutMs?: number): Promise<FlowEventRow[]>;
   /** Stops (SIGTERM) or kills (SIGKILL) a service and starts it again, optionally with changed settings. */
   restart(name: string, how: 'kill' | 'stop', env?: Record<string, string>): Promise<void>;
+  /** Every replica of every service, with its name. */
+  all(): { name: string; service: RunningService }[];
   stop(): Promise<void>;
 }
 
@@ -46,20 +65,85 @@ export function adminKubeConfig(): KubeConfig {
   return kc;
 }
 
+/** The proxies of `proxied` servers and what the services use instead of each server: URLs and kubeconfigs. */
+async function proxiedServers(
+  dbUrl: string,
+  proxied: readonly ProxiedServer[],
+  given: Record<string, string>,
+): Promise<{ proxies: Partial<Record<ProxiedServer, TcpProxy>>; databaseUrl: string; natsUrl: string; kubeconfigs: Record<string, string> }> {
+  const proxies: Partial<Record<ProxiedServer, TcpProxy>> = {};
+  const kubeconfigs: Record<string, string> = { ...given };
+  let databaseUrl = dbUrl;
+  let natsUrl = requireEnv('NATS_URL');
+  if (proxied.includes('postgres')) {
+    proxies.postgres = await proxyFor(dbUrl);
+    databaseUrl = viaProxy(dbUrl, proxies.postgres);
+  }
+  if (proxied.includes('nats')) {
+    proxies.nats = await proxyFor(natsUrl);
+    natsUrl = viaProxy(natsUrl, proxies.nats);
+  }
+  if (proxied.includes('apiserver')) {
+    const server = adminKubeConfig().getCurrentCluster()?.server ?? '';
+    proxies.apiserver = await proxyFor(server);
+    const dir = requireEnv('CODEXK8S_SERVICE_KUBECONFIG_DIR');
+    for (const name of KUBE_SERVICES) kubeconfigs[name] ??= kubeconfigVia(serviceKubeconfigPath(dir, name), viaProxy(server, proxies.apiserver), name);
+  }
+  return { proxies, databaseUrl, natsUrl, kubeconfigs };
+}
+
+/** `url` with its port (and host) replaced by the proxy's. Pure. */
+function viaProxy(url: string, proxy: TcpProxy): string {
+  const u = new URL(url);
+  u.hostname = '127.0.0.1';
+  u.port = String(proxy.port);
+  return u.toString().replace(/\/$/, '');
+}
+
+/** A proxy in front of the server of `url` (host:port). */
+function proxyFor(url: string): Promise<TcpProxy> {
+  const u = new URL(url);
+  return startTcpProxy({ host: u.hostname, port: Number(u.port) });
+}
+
+/** A copy of `file` (a kubeconfig) whose clusters point at the proxy (same CA: the apiserver cert names 127.0.0.1). */
+export function kubeconfigVia(file: string, server: string, name: string): string {
+  const cfg = parse(readFileSync(file, 'utf8')) as { clusters: { cluster: { server: string } }[] };
+  for (const c of cfg.clusters) c.cluster.server = server;
+  const out = join(mkdtempSync(join(tmpdir(), 'codex-k8s-proxied-')), `${name}.kubeconfig`);
+  writeFileSync(out, stringify(cfg), { mode: 0o600 });
+  return out;
+}
+
 /**
  * The run pipeline of real services (ingress, audit, planner, provisioner, launcher) on the shared stack with a
  * database and bus names of its own. Each service runs as its deploy/ ServiceAccount (the stack's service
  * kubeconfigs, under deploy/base RBAC and admission policies); `kubeconfigs` (or a KUBECONFIG in a restart's env)
  * gives a service another identity. The admin KUBECONFIG is for the test code only.
+ *
+ * `proxied` puts a TCP proxy (test/support/tcp-proxy.ts) between every service and that real server: Postgres
+ * (DATABASE_URL), NATS (NATS_URL) or the apiserver (each Kubernetes service's own kubeconfig, rewritten); the test
+ * injects outages with `proxies.<server>.setMode`. `replicas` starts every service that many times (own ports and
+ * log files); `deliver` then alternates between the ingress replicas.
  */
-export async function startPlatform(opts: { env?: Record<string, string>; kubeconfigs?: Record<string, string>; services?: readonly string[]; before?: (db: TestDatabase['db']) => Promise<void> } = {}): Promise<Platform> {
+export async function startPlatform(
+  opts: {
+    env?: Record<string, string>;
+    kubeconfigs?: Record<string, string>;
+    services?: readonly string[];
+    before?: (db: TestDatabase['db']) => Promise<void>;
+    proxied?: readonly ProxiedServer[];
+    replicas?: number;
+  } = {},
+): Promise<Platform> {
   const tdb = await freshDatabase();
   const projectId = await seedSampleProject(tdb.db);
   await opts.before?.(tdb.db);
+  const { proxies, databaseUrl, natsUrl, kubeconfigs } = await proxiedServers(tdb.url, opts.proxied ?? [], opts.kubeconfigs ?? {});
   const env: Record<string, string> = {
     ...uniqueBus(),
-    NATS_URL: requireEnv('NATS_URL'),
-    DATABASE_URL: tdb.url,
+    NATS_URL: natsUrl,
+    DATABASE_URL: databaseUrl,
     KUBECONFIG: requireEnv('KUBECONFIG'),
     // Never admin: services get their own kubeconfig from this directory (startServiceProcess).
     CODEXK8S_SERVICE_KUBECONFIG_DIR: requireEnv('CODEXK8S_SERVICE_KUBECONFIG_DIR'),
@@ -72,22 +156,48 @@ export async function startPlatform(opts: { env?: Record<string, string>; kubeco
     ...opts.env,
   };
   const services = new Map<string, RunningService>();
-  const start = async (name: string, extra: Record<string, string> = {}): Promise<void> => {
-    const kubeconfig = extra.KUBECONFIG ?? opts.kubeconfigs?.[name];
-    services.set(name, await startService(name, { ...env, ...extra }, { http: name === 'webhook-ingress', ...(kubeconfig ? { kubeconfig } : {}) }));
+  const replicas = new Map<string, RunningService[]>();
+  const count = Math.max(opts.replicas ?? 1, 1);
+  const startOne = async (name: string, replica: number, extra: Record<string, string> = {}): Promise<RunningService> => {
+    const kubeconfig = extra.KUBECONFIG ?? kubeconfigs[name];
+    return startService(name, { ...env, ...extra }, { http: name === 'webhook-ingress', replica, ...(kubeconfig ? { kubeconfig } : {}) });
   };
-  for (const name of opts.services ?? PLATFORM_SERVICE_ORDER) await start(name);
-  const baseUrl = `http://127.0.0.1:${services.get('webhook-ingress')?.httpPort ?? 0}`;
+  const stopAll = async (): Promise<void> => {
+    await Promise.all([...replicas.values()].flat().map((s) => s.stop()));
+    await Promise.all(Object.values(proxies).map((p) => p.close()));
+  };
+  try {
+    for (const name of opts.services ?? PLATFORM_SERVICE_ORDER) {
+      // The replicas of one service start together; services start in order (recorder first, endpoint last).
+      const started = await Promise.allSettled(Array.from({ length: count }, (_, r) => startOne(name, r)));
+      const list = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      replicas.set(name, list);
+      const failed = started.find((s) => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      services.set(name, list[0] as RunningService);
+    }
+  } catch (err) {
+    await stopAll();
+    await tdb.drop();
+    throw err;
+  }
+  const baseUrls = (replicas.get('webhook-ingress') ?? []).map((s) => `http://127.0.0.1:${s.httpPort ?? 0}`);
+  const baseUrl = baseUrls[0] ?? 'http://127.0.0.1:0';
+  let turn = 0;
   const timeline = async (c: string): Promise<FlowEventRow[]> =>
     (await listFlowEvents(tdb.db, c)).sort((a, b) => new Date(a.occurred_at).getTime() - new Date(b.occurred_at).getTime() || Number(a.id) - Number(b.id));
   return {
     tdb,
     env,
     services,
+    replicas,
+    proxies,
     baseUrl,
+    baseUrls,
     projectId,
     async deliver(body, event = 'issues', delivery = randomUUID()) {
-      const res = await postWebhook(baseUrl, { delivery, event, body, secret: SECRET });
+      const url = baseUrls[turn++ % Math.max(baseUrls.length, 1)] ?? baseUrl;
+      const res = await postWebhook(url, { delivery, event, body, secret: SECRET });
       if (res.status !== 202) throw new Error(`delivery refused: ${res.status} ${JSON.stringify(res.body)}`);
       return delivery;
     },
@@ -102,10 +212,15 @@ export async function startPlatform(opts: { env?: Record<string, string>; kubeco
       const s = services.get(name);
       if (how === 'kill') await s?.kill();
       else await s?.stop();
-      await start(name, extra);
+      const next = await startOne(name, 0, extra);
+      services.set(name, next);
+      const list = replicas.get(name);
+      if (list) list[0] = next;
+      else replicas.set(name, [next]);
     },
+    all: () => [...replicas.entries()].flatMap(([name, list]) => list.map((service) => ({ name, service }))),
     async stop() {
-      await Promise.all([...services.values()].map((s) => s.stop()));
+      await stopAll();
       await tdb.drop();
     },
   };

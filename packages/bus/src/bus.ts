@@ -36,6 +36,19 @@ export interface Published<D> {
   readonly duplicate: boolean;
 }
 
+/**
+ * How long one publish may wait for JetStream's acknowledgement: each attempt's timeout and the number of attempts
+ * (a timed-out attempt is retried under the same `Nats-Msg-Id`, so a retry never duplicates the event). While the
+ * connection is down, each attempt waits its whole timeout.
+ */
+export interface PublishOptions {
+  readonly timeoutMs?: number;
+  readonly retries?: number;
+}
+
+/** The default publish budget: 3 attempts of 5 s (about 15 s while the server is unreachable). */
+export const DEFAULT_PUBLISH: Required<PublishOptions> = { timeoutMs: 5_000, retries: 3 };
+
 /** A connected bus: publish contracts, read the stream, drain on shutdown. */
 export interface Bus {
   readonly nc: NatsConnection;
@@ -46,7 +59,7 @@ export interface Bus {
   readonly advisoryStream: string;
   readonly subjectRoot: string;
   readonly log: Logger;
-  publish<S extends z.ZodType>(def: EventDefinition<S>, input: PublishInput<z.input<S>>): Promise<Published<z.infer<S>>>;
+  publish<S extends z.ZodType>(def: EventDefinition<S>, input: PublishInput<z.input<S>>, opts?: PublishOptions): Promise<Published<z.infer<S>>>;
   subjectOf(def: Pick<EventDefinition, 'type' | 'version'>): string;
   /** Resolves once the event stream exists (at once when this bus manages the streams). */
   readonly streamReady: Promise<void>;
@@ -100,7 +113,7 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     streamReady,
     isConnected: () => streamSeen && !nc.isClosed() && !nc.isDraining(),
     drain: () => nc.drain(),
-    async publish(def, input) {
+    async publish(def, input, budget = DEFAULT_PUBLISH) {
       const envelope = buildEnvelope(def, opts.name, input);
       const h = headers();
       for (const [k, v] of Object.entries(injectTraceContext())) h.set(k, v);
@@ -108,8 +121,8 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
         msgID: envelope.id,
         headers: h,
         expect: { streamName: opts.stream },
-        timeout: 5_000,
-        retries: 3,
+        timeout: budget.timeoutMs ?? DEFAULT_PUBLISH.timeoutMs,
+        retries: budget.retries ?? DEFAULT_PUBLISH.retries,
       });
       return { envelope, seq: ack.seq, duplicate: ack.duplicate };
     },

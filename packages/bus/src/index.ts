@@ -1,5 +1,5 @@
-export { connectBus } from './bus.js';
-export type { Bus, BusOptions, Published } from './bus.js';
+export { connectBus, DEFAULT_PUBLISH } from './bus.js';
+export type { Bus, BusOptions, Published, PublishOptions } from './bus.js';
 export { buildEnvelope, checkSource, decodeEnvelope, decodeEvent } from './envelope.js';
 export type { PublishInput } from './envelope.js';
 export { backoffFor, isLastDelivery, runConsumer } from './consumer.js';

@@ -12,8 +12,8 @@ export { claimRunFinish, completeRunFinish, finishRun, getRun, isLiveRun, insert
 export type { NewRun } from './repositories/runs.repository.js';
 export type { DeployLogLine, RuntimeDeployTaskRow } from './tables/platform.table.js';
 export { leaseSlot, releaseSlot, renewSlot } from './repositories/slots.repository.js';
-export { appendDeployLog, getDeployTask, lastFingerprint, setDeployTask, upsertDeployTask } from './repositories/deploy-tasks.repository.js';
-export type { DesiredDeploy } from './repositories/deploy-tasks.repository.js';
+export { appendDeployLog, deployProgressOf, getDeployTask, lastFingerprint, saveDeployProgress, setDeployTask, upsertDeployTask } from './repositories/deploy-tasks.repository.js';
+export type { DeployProgress, DesiredDeploy } from './repositories/deploy-tasks.repository.js';
 export { claimNamespace, namespaceOwner } from './repositories/namespace-owners.repository.js';
 export { tryAcquireLease } from './repositories/leases.repository.js';
 export { listStalledRuns } from './repositories/stalled-runs.repository.js';

@@ -6,6 +6,8 @@ export function statusOf(err: unknown): number | undefined {
 
 export const isNotFound = (err: unknown): boolean => statusOf(err) === 404;
 export const isAlreadyExists = (err: unknown): boolean => statusOf(err) === 409;
+/** 409 on an update or delete: the object changed since it was read (a precondition or resourceVersion failed). */
+export const isConflict = (err: unknown): boolean => statusOf(err) === 409;
 export const isForbidden = (err: unknown): boolean => statusOf(err) === 403;
 export const isGone = (err: unknown): boolean => statusOf(err) === 410;
 
@@ -35,4 +37,14 @@ export function kubeErrorMessage(err: unknown): string {
   }
   const fallback = err instanceof Error ? err.message : String(err);
   return s ? `HTTP ${s}: ${message ?? fallback}` : fallback;
+}
+
+/** The result of a read, or undefined when the object does not exist (404); other errors are rethrown. */
+export async function orUndefinedIfNotFound<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }

@@ -1,5 +1,5 @@
 export { loadKubeConfig, ObjectApplier } from './client.js';
-export { isAlreadyExists, isForbidden, isGone, isNotFound, isPermanentKubeError, kubeErrorMessage, statusOf } from './errors.js';
+export { isAlreadyExists, isConflict, isForbidden, isGone, isNotFound, isPermanentKubeError, kubeErrorMessage, orUndefinedIfNotFound, statusOf } from './errors.js';
 export { agentJobName, runNamespaceName, shortId, toDnsLabel, toLabelValue } from './names.js';
 export { isManagedNamespace, isManagedRunNamespace, isOwnedBy, labelKeys, MANAGED_BY, NAMESPACE_PURPOSE_RUN, NAMESPACE_PURPOSE_SLOT, namespaceLabels } from './labels.js';
 export type { LabelKeys, RunIdentity } from './labels.js';

@@ -1,5 +1,6 @@
 import { runEndedEventId } from '@codex-k8s/contracts';
 import { claimRunFinish, completeRunFinish, getRun, listRunsByStatus, type AgentRunRow } from '@codex-k8s/db';
+import { publishCaused } from '@codex-k8s/flow';
 import { isNotFound, judgeJob, type JobVerdict } from '@codex-k8s/kube';
 import { counter, errorMessage, startPeriodic } from '@codex-k8s/runtime';
 import { Watch, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
@@ -55,10 +56,10 @@ async function logsTail(deps: LauncherDeps, pods: readonly V1Pod[], namespace: s
  * tail and the final status in one row update.
  */
 async function settle(deps: LauncherDeps, run: AgentRunRow & { job_name: string; job_namespace: string }, t: Terminal, pods: readonly V1Pod[]): Promise<void> {
-  await deps.bus.publish(t.def, {
+  // Caused by the Job, not by an event: the run's correlation id, no causation.
+  await publishCaused(deps.bus, t.def, { correlationId: run.correlation_id }, {
+    runId: run.id,
     id: runEndedEventId(run.id),
-    correlationId: run.correlation_id,
-    subject: `run/${run.id}`,
     data: {
       run_id: run.id,
       project_id: run.project_id,

@@ -1,22 +1,21 @@
-import { RunLaunchErrorV1, RunStartedV1, deterministicId, runEndedEventId, type Envelope } from '@codex-k8s/contracts';
-import { finishRun, getDeployTask, getRun, markRunStarted, type AgentRunRow } from '@codex-k8s/db';
+import { RunStartedV1, type Envelope } from '@codex-k8s/contracts';
+import { getDeployTask, getRun, markRunStarted, type AgentRunRow } from '@codex-k8s/db';
+import { causeOf, endRunWithLaunchError, publishCaused, runKindOf, type Cause } from '@codex-k8s/flow';
 import { agentJobName, buildAgentJob, isAlreadyExists, isPermanentKubeError, kubeErrorMessage, toLabelValue } from '@codex-k8s/kube';
 import type { V1Job } from '@kubernetes/client-node';
 import type { LauncherDeps } from './deps.js';
-import { placementOf, type JobPlacement, type LaunchTrigger } from './target.js';
+import { placementOf, type JobPlacement } from './target.js';
 
 /** The event that asked for the launch: only its ids are used, every fact comes from the run's row. */
-export interface LaunchCause {
+export interface LaunchCause extends Cause {
   readonly runId: string;
-  readonly correlationId: string;
-  readonly causationId: string;
   /** The last delivery the consumer allows: a failure now would leave the run pending for ever, so it ends it. */
   readonly lastDelivery?: boolean;
 }
 
 /** The cause of a launch: the run the event names, the event's ids and whether this delivery is its last, nothing else of it. */
-export function causeOf(e: Envelope<{ run_id: string }>, meta?: { lastDelivery: boolean }): LaunchCause {
-  return { runId: e.data.run_id, correlationId: e.correlationid, causationId: e.id, lastDelivery: meta?.lastDelivery ?? false };
+export function launchCauseOf(e: Envelope<{ run_id: string }>, meta?: { lastDelivery: boolean }): LaunchCause {
+  return { ...causeOf(e), runId: e.data.run_id, lastDelivery: meta?.lastDelivery ?? false };
 }
 
 /**
@@ -69,15 +68,16 @@ function jobOf(deps: LauncherDeps, run: AgentRunRow & { project_id: string; runt
 }
 
 /**
- * Starts the agent Job of a run exactly once when `trigger` is the step its route waits for: create, or adopt
+ * The launch core shared by the three input handlers (run-created.ts, namespace-prepared.ts, slot-ready.ts).
+ * Starts the agent Job of a run exactly once when `trigger` (an event type) is the step its route waits for: create, or adopt
  * the Job a previous attempt created (never a second one), then `run.started`, then the run row moves to
  * running. Where the Job goes and as whom is read from the run row (placementOf), never from the event. A Job the
  * API refuses ends the run with `run.failed.launch_error` (`job_create_failed`); transient errors are retried by
  * redelivery, and one still failing on the last delivery ends the run the same way.
  */
-export async function launchRun(deps: LauncherDeps, trigger: LaunchTrigger, cause: LaunchCause): Promise<void> {
+export async function launchRun(deps: LauncherDeps, trigger: string, cause: LaunchCause): Promise<void> {
   const run = await getRun(deps.db, cause.runId);
-  const task = run?.runtime_deploy ? await getDeployTask(deps.db, run.id) : undefined;
+  const task = run && runKindOf(run) === 'slot' ? await getDeployTask(deps.db, run.id) : undefined;
   const at = placementOf(trigger, run, task, deps.placement);
   if (!run?.project_id || !run.runtime_mode || !at) return;
   const live = { ...run, project_id: run.project_id, runtime_mode: run.runtime_mode };
@@ -92,21 +92,11 @@ export async function launchRun(deps: LauncherDeps, trigger: LaunchTrigger, caus
     if (!endsLaunch({ permanent, lastDelivery: cause.lastDelivery ?? false })) throw err;
     const error = kubeErrorMessage(err);
     if (!permanent) deps.log.error({ run: run.id, err: error }, 'job still not created on the last delivery; ending the run');
-    await deps.bus.publish(RunLaunchErrorV1, {
-      id: runEndedEventId(run.id),
-      correlationId: cause.correlationId,
-      causationId: cause.causationId,
-      subject: `run/${run.id}`,
-      data: { ...ref, reason: 'job_create_failed', error },
-    });
-    await finishRun(deps.db, run.id, 'failed', { event_type: RunLaunchErrorV1.type, reason: 'job_create_failed', error });
+    await endRunWithLaunchError(deps, { id: run.id, project_id: run.project_id, runtime_mode: run.runtime_mode, namespace: run.namespace }, cause, { reason: 'job_create_failed', error });
     return;
   }
-  await deps.bus.publish(RunStartedV1, {
-    id: deterministicId('run.started', run.id),
-    correlationId: cause.correlationId,
-    causationId: cause.causationId,
-    subject: `run/${run.id}`,
+  await publishCaused(deps.bus, RunStartedV1, cause, {
+    runId: run.id,
     data: { ...ref, job_name: name, job_namespace: at.namespace, slot_no: at.slotNo, image: deps.job.image },
   });
   await markRunStarted(deps.db, run.id, { name, namespace: at.namespace });

@@ -7,7 +7,9 @@ import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { readConfig } from './config.js';
 import { NAME, type LauncherDeps } from './deps.js';
 import { startFollower } from './follow.js';
-import { causeOf, launchRun } from './launch.js';
+import { handleNamespacePrepared } from './namespace-prepared.js';
+import { handleRunCreated } from './run-created.js';
+import { handleSlotReady } from './slot-ready.js';
 
 const config = readConfigOrExit(NAME, readConfig);
 const kc = loadKubeConfig(config.KUBECONFIG);
@@ -48,10 +50,10 @@ await runService({
       durable: NAME,
       config,
       routes: [
-        // Each trigger only asks; the run row decides whether this is the step its route waits for (placementOf).
-        on(RunCreatedV1, (e, meta) => launchRun(deps, 'run.created', causeOf(e, meta))),
-        on(RunNamespacePreparedV1, (e, meta) => launchRun(deps, 'run.namespace.prepared', causeOf(e, meta))),
-        on(SlotReadyV1, (e, meta) => launchRun(deps, 'slot.ready', causeOf(e, meta))),
+        // Each input only asks; the run's route (packages/flow, kind from the row) says whether it starts the Job.
+        on(RunCreatedV1, (e, meta) => handleRunCreated(deps, e, meta)),
+        on(RunNamespacePreparedV1, (e, meta) => handleNamespacePrepared(deps, e, meta)),
+        on(SlotReadyV1, (e, meta) => handleSlotReady(deps, e, meta)),
       ],
     });
     follower = startFollower(deps, kc, { intervalMs: config.CODEXK8S_JOB_RESYNC_INTERVAL_MS, concurrency: config.BUS_CONCURRENCY });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AgentRunRow, RuntimeDeployTaskRow } from '@codex-k8s/db';
+import { RUN_KINDS, routeOf } from '@codex-k8s/flow';
 import { placementOf } from './target.js';
 
 const s = { platformNamespace: 'codex-k8s-system', codeOnlyServiceAccount: 'codex-agent', runServiceAccount: 'codex-runner' };
@@ -32,4 +33,17 @@ test('slot runs start only when their slot is ready, in the namespace their row 
   assert.equal(placementOf('slot.ready', slotRun, task({ status: 'running' }), s), undefined, 'no deploy finished yet');
   assert.equal(placementOf('slot.ready', slotRun, task({ namespace: 'victim-dev-1' }), s), undefined, 'a deploy elsewhere is not this slot');
   assert.deepEqual(placementOf('slot.ready', slotRun, task({ host: null }), s)?.env, {});
+});
+
+test('each kind starts its Job on the one input its route names, and on no other', () => {
+  const rows = {
+    'code-only': run({ runtime_mode: 'code-only', namespace: null }),
+    'full-env': run({}),
+    slot: run({ runtime_deploy: true, namespace: 'shop-dev-1', slot_no: 1 }),
+  } as const;
+  for (const kind of RUN_KINDS) {
+    const started = ['run.created', 'run.namespace.prepared', 'slot.ready', 'run.started', 'slot.deployed'].filter((t) => placementOf(t, rows[kind], task({}), s) !== undefined);
+    assert.deepEqual(started, routeOf(kind).filter((st) => st.service === 'agent-launcher' && st.via === 'event').flatMap((st) => st.on), kind);
+    assert.equal(started.length, 1, kind);
+  }
 });

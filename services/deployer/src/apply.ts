@@ -1,4 +1,4 @@
-import { isNotFound, type ObjectApplier } from '@codex-k8s/kube';
+import { orUndefinedIfNotFound, type ObjectApplier } from '@codex-k8s/kube';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { RenderedObject } from './manifests.js';
 import { readinessOf } from './readiness.js';
@@ -29,56 +29,53 @@ export async function checkScopes(applier: ObjectApplier, objects: readonly Rend
   }
 }
 
-export interface ApplyDeps {
-  readonly applier: ObjectApplier;
-  readonly fieldManager: string;
-  readonly timeoutMs: number;
-  readonly pollMs: number;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ref = (o: KubernetesObject) => ({ apiVersion: o.apiVersion ?? '', kind: o.kind ?? '', metadata: { name: o.metadata?.name ?? '', namespace: o.metadata?.namespace ?? '' } });
+const label = (o: KubernetesObject) => `${o.kind ?? ''}/${o.metadata?.name ?? ''} in ${o.metadata?.namespace ?? ''}`;
 
-/** Jobs are immutable: the existing one is deleted (and gone) before the new one is applied. */
-async function replaceJob(deps: ApplyDeps, o: KubernetesObject): Promise<void> {
-  await deps.applier.delete(ref(o), undefined, undefined, undefined, undefined, 'Foreground').catch((err: unknown) => {
-    if (!isNotFound(err)) throw err;
-  });
-  const deadline = Date.now() + deps.timeoutMs;
-  while (Date.now() < deadline) {
-    const gone = await deps.applier.read(ref(o)).then(() => false, (err: unknown) => (isNotFound(err) ? true : Promise.reject(err)));
-    if (gone) return;
-    await sleep(deps.pollMs);
-  }
-  throw new Error(`Job ${o.metadata?.name ?? ''} in ${o.metadata?.namespace ?? ''}: the previous Job was not deleted within ${deps.timeoutMs / 1000}s`);
+/** Every object of a unit, forced into the slot namespace (a manifest never chooses its namespace). Pure. */
+export function placeIn(objects: readonly RenderedObject[], namespace: string): KubernetesObject[] {
+  return objects.map(({ object }) => ({ ...object, metadata: { ...object.metadata, namespace } }));
 }
 
-/** Waits until the object is ready (readinessOf), failing early on a failed Job and naming what was awaited. */
-async function waitReady(deps: ApplyDeps, o: KubernetesObject): Promise<void> {
-  const deadline = Date.now() + deps.timeoutMs;
-  let awaiting = 'to exist';
-  while (Date.now() < deadline) {
-    const live = await deps.applier.read(ref(o)).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
-    if (live) {
-      const r = readinessOf(live as never);
-      if (r.state === 'ready') return;
-      if (r.state === 'failed') throw new UnitError(`${o.kind ?? ''}/${o.metadata?.name ?? ''} in ${o.metadata?.namespace ?? ''}: ${r.condition}`);
-      awaiting = r.condition;
-    }
-    await sleep(deps.pollMs);
-  }
-  throw new UnitError(`${o.kind ?? ''}/${o.metadata?.name ?? ''} in ${o.metadata?.namespace ?? ''} not ready after ${Math.round(deps.timeoutMs / 1000)}s: waiting for ${awaiting}`);
-}
+const isJob = (o: KubernetesObject): boolean => o.kind === 'Job' && o.apiVersion === 'batch/v1';
 
 /**
- * Applies one unit into the slot namespace: every object forced into `namespace`, server-side applied with the
- * deployer's field manager (Jobs replaced), then waited for in order.
+ * Jobs are immutable, so a unit's previous Jobs go before its new ones are applied: asks for the deletion of each
+ * that still exists (foreground, once: one already being deleted is left alone) and returns the names still present.
+ * Never waits: the caller comes back later.
  */
-export async function applyUnit(deps: ApplyDeps, objects: readonly RenderedObject[], namespace: string): Promise<void> {
-  const placed = objects.map(({ object }) => ({ ...object, metadata: { ...object.metadata, namespace } }));
-  for (const o of placed) {
-    if (o.kind === 'Job' && o.apiVersion === 'batch/v1') await replaceJob(deps, o);
-    await deps.applier.apply(o, deps.fieldManager);
+export async function removePreviousJobs(applier: ObjectApplier, objects: readonly KubernetesObject[]): Promise<string[]> {
+  const present: string[] = [];
+  for (const o of objects.filter(isJob)) {
+    const live = await orUndefinedIfNotFound(applier.read(ref(o)));
+    if (!live) continue;
+    present.push(label(o));
+    if (live.metadata?.deletionTimestamp) continue;
+    await orUndefinedIfNotFound(applier.delete(ref(o), undefined, undefined, undefined, undefined, 'Foreground'));
   }
-  for (const o of placed) await waitReady(deps, o);
+  return present;
+}
+
+/** Server-side applies every object of a unit with the deployer's field manager (force: the deployer owns them). */
+export async function applyObjects(applier: ObjectApplier, fieldManager: string, objects: readonly KubernetesObject[]): Promise<void> {
+  for (const o of objects) await applier.apply(o, fieldManager);
+}
+
+/** Where a unit stands after one look at each of its objects. */
+export type UnitState = { readonly ready: true } | { readonly ready: false; readonly awaiting: string };
+
+/**
+ * Looks once at every object of an applied unit (readinessOf): ready when all are, else what the first one not
+ * ready is waiting for. Never waits.
+ * @throws UnitError when an object failed (a failed Job).
+ */
+export async function unitState(applier: ObjectApplier, objects: readonly KubernetesObject[]): Promise<UnitState> {
+  for (const o of objects) {
+    const live = await orUndefinedIfNotFound(applier.read(ref(o)));
+    if (!live) return { ready: false, awaiting: `${label(o)} to exist` };
+    const r = readinessOf(live as never);
+    if (r.state === 'failed') throw new UnitError(`${label(o)}: ${r.condition}`);
+    if (r.state === 'waiting') return { ready: false, awaiting: `${label(o)}: ${r.condition}` };
+  }
+  return { ready: true };
 }

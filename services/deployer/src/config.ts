@@ -20,6 +20,13 @@ const Env = BaseEnv.extend(KubeEnv.shape).extend(BaselineEnv.shape).extend({
   CODEXK8S_CLUSTER_ISSUER: z.string().min(1).default('codex-k8s-letsencrypt'),
   /** Per-object readiness timeout (reference CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT, 20 min). */
   CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS: envSchemas.positiveInt(20 * 60_000),
+  /** How soon a deploy step that waits (a unit not ready, no free slot) looks again; the message is handed back meanwhile. */
+  CODEXK8S_DEPLOY_POLL_MS: envSchemas.positiveInt(1_000),
+  /**
+   * How long a deploy step that cannot go on (no free slot; repository, database or apiserver unreachable before the
+   * first unit) is retried before the run ends with runtime_deploy_failed. A started unit has the rollout timeout.
+   */
+  CODEXK8S_DEPLOY_RETRY_WINDOW_MS: envSchemas.positiveInt(10 * 60_000),
   /** Where repository snapshots are cached, keyed by URL and commit. */
   CODEXK8S_REPO_CACHE_DIR: z.string().default(join(tmpdir(), 'codex-k8s-repos')),
 });

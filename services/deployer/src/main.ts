@@ -21,7 +21,9 @@ await runService({
     return [
       await consumeEvents(bus, {
         durable: NAME,
-        config,
+        // Waiting (for a slot, for a unit to get ready) is one redelivery per poll (RetryAfter), so deliveries are not
+        // a retry budget here: each step ends the run itself once its deadline has passed (deployDeadline).
+        config: { ...config, BUS_MAX_DELIVER: -1 },
         routes: [on(RunCreatedV1, (e, meta) => handleSlotRunCreated(deps, e, meta)), on(RunNamespacePreparedV1, (e, meta) => handleSlotPrepared(deps, e, meta))],
       }),
     ];

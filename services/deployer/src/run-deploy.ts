@@ -1,10 +1,12 @@
-import { SlotDeployedV1, SlotUnitReadyV1, deterministicId, type Envelope, type RunNamespacePreparedData } from '@codex-k8s/contracts';
+import { RunNamespacePreparedV1, SlotDeployedV1, SlotUnitReadyV1, type Envelope, type RunNamespacePreparedData } from '@codex-k8s/contracts';
+import { causeOf, handlesRun, publishCaused } from '@codex-k8s/flow';
 import type { MessageMeta } from '@codex-k8s/bus';
-import { appendDeployLog, getDeployTask, getRun, lastFingerprint, setDeployTask, isLiveRun } from '@codex-k8s/db';
+import { appendDeployLog, deployProgressOf, getDeployTask, getRun, isLiveRun, lastFingerprint, saveDeployProgress, setDeployTask } from '@codex-k8s/db';
 import { isPermanentKubeError } from '@codex-k8s/kube';
+import { RetryAfter } from '@codex-k8s/runtime';
 import { directorySource } from '@codex-k8s/services-config';
 import { ClusterScopedError, UnitError } from './apply.js';
-import { deployStack } from './deploy.js';
+import { deployStep } from './deploy.js';
 import type { DeployerDeps } from './deps.js';
 import { NAME } from './deps.js';
 import { bindingOf, claimSlotNamespace, failSlotRun, isPermanentDeployError, launchErrorReasonOf, loadSlotStack } from './slot.js';
@@ -12,17 +14,22 @@ import { TenantPolicyError } from './tenant-policy.js';
 import { slotVars } from './vars.js';
 
 /**
- * `run.namespace.prepared` of a slot run: deploy the project's stack at the leased commit into the slot
- * namespace (in order, each unit ready before the next, `slot.unit.ready` per unit, stage logs persisted), then
- * `slot.deployed` with the host and public URL. An unchanged desired state applies nothing. A broken file, a
- * cluster-scoped object or a unit that fails or times out ends the run (`run.failed.launch_error`,
- * runtime_deploy_failed, with the cause); other errors are retried.
+ * `run.namespace.prepared` of a slot run: one step of deploying the project's stack at the leased commit into the
+ * slot namespace (deployStep: in order, each unit ready before the next, `slot.unit.ready` per unit, stage logs
+ * persisted), then `slot.deployed` with the host and public URL. While a unit is not ready the message is handed
+ * back (RetryAfter) and the next delivery, on any replica, continues from the progress saved on the deploy task.
+ * An unchanged desired state applies nothing. A broken file, a cluster-scoped object, a host nothing issues a
+ * certificate for, or a unit that fails or times out ends the run (`run.failed.launch_error`, runtime_deploy_failed,
+ * with the cause); other errors are retried until the step's deadline (deployDeadline), then end the run.
+ * @throws RetryAfter while waiting; other errors to be retried.
  */
 export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunNamespacePreparedData>, meta: MessageMeta): Promise<void> {
-  const run = await getRun(deps.db, e.data.run_id);
+  const found = await getRun(deps.db, e.data.run_id);
   const task = await getDeployTask(deps.db, e.data.run_id);
-  if (!run?.project_id || !run.runtime_deploy || !task || !isLiveRun(run)) return;
-  const ctx = { correlationId: e.correlationid, causationId: e.id };
+  if (!found?.project_id || !task || !isLiveRun(found) || !handlesRun(found, NAME, RunNamespacePreparedV1.type)) return;
+  const run = { ...found, project_id: found.project_id };
+  const ctx = causeOf(e);
+  const progress = deployProgressOf(task);
   const log = (stage: string, message: string, level: 'info' | 'error' = 'info') => {
     deps.log[level]({ run: run.id, stage }, message);
     void appendDeployLog(deps.db, run.id, [{ stage, level, message }]).catch(() => undefined);
@@ -31,35 +38,33 @@ export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunName
     const repo = await bindingOf(deps, run.project_id, task.repository_full_name);
     const { snapshot, stack } = await loadSlotStack(deps, { cloneUrl: repo.cloneUrl, ref: task.commit_sha ?? task.build_ref, servicesYaml: task.services_yaml_path, slot: task.slot_no });
     // The namespace was claimed for this project at lease time; the check is repeated because this is where it is written to.
-    await claimSlotNamespace(deps, { ...run, project_id: run.project_id }, stack.namespace);
-    log('repo-sync', `services.yaml at ${snapshot.commit.slice(0, 12)} for ${stack.env} slot ${stack.slot}: namespace ${stack.namespace}, host ${stack.host ?? '(none)'}`);
+    await claimSlotNamespace(deps, run, stack.namespace);
+    if (progress.fingerprint === null) log('repo-sync', `services.yaml at ${snapshot.commit.slice(0, 12)} for ${stack.env} slot ${stack.slot}: namespace ${stack.namespace}, host ${stack.host ?? '(none)'}`);
     const vars = slotVars(stack, { clusterIssuer: deps.config.CODEXK8S_CLUSTER_ISSUER });
-    const result = await deployStack(
-      { applier: deps.applier, fieldManager: NAME, timeoutMs: deps.config.CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS, pollMs: 1_000 },
+    const result = await deployStep(
+      { applier: deps.applier, fieldManager: NAME, timeoutMs: deps.config.CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS, pollMs: deps.config.CODEXK8S_DEPLOY_POLL_MS },
       {
         src: directorySource(snapshot.dir),
         stack,
         vars,
         reserved: deps.reserved,
         previousFingerprint: await lastFingerprint(deps.db, run.project_id, stack.namespace),
+        progress,
+        saveProgress: (p) => saveDeployProgress(deps.db, run.id, p),
         log,
         onUnitReady: async (p) => {
-          await deps.bus.publish(SlotUnitReadyV1, {
-            id: deterministicId('slot.unit.ready', run.id, p.unit.name),
-            correlationId: e.correlationid,
-            causationId: e.id,
-            subject: `run/${run.id}`,
-            data: { run_id: run.id, project_id: run.project_id ?? '', namespace: stack.namespace, slot_no: stack.slot, unit: p.unit.name, group: p.unit.group, kind: p.unit.kind, objects: [...p.objects], started_at: p.startedAt.toISOString(), ready_at: p.readyAt.toISOString() },
+          await publishCaused(deps.bus, SlotUnitReadyV1, ctx, {
+            runId: run.id,
+            idParts: [p.unit.name],
+            data: { run_id: run.id, project_id: run.project_id, namespace: stack.namespace, slot_no: stack.slot, unit: p.unit.name, group: p.unit.group, kind: p.unit.kind, objects: [...p.objects], started_at: p.startedAt.toISOString(), ready_at: p.readyAt.toISOString() },
           });
         },
       },
     );
+    if (result.state === 'waiting') throw new RetryAfter(result.delayMs, `slot deploy of run ${run.id}: waiting for ${result.awaiting}`);
     await setDeployTask(deps.db, run.id, { status: 'succeeded', fingerprint: result.fingerprint, host: stack.host });
-    await deps.bus.publish(SlotDeployedV1, {
-      id: deterministicId('slot.deployed', run.id),
-      correlationId: e.correlationid,
-      causationId: e.id,
-      subject: `run/${run.id}`,
+    await publishCaused(deps.bus, SlotDeployedV1, ctx, {
+      runId: run.id,
       data: {
         run_id: run.id,
         project_id: run.project_id,
@@ -73,18 +78,30 @@ export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunName
       },
     });
   } catch (err) {
+    if (err instanceof RetryAfter) throw err;
     const message = (err as Error).message;
     log('reconcile', message, 'error');
-    if (endsTheRun(err, meta.lastDelivery)) return failSlotRun(deps, run, ctx, message, launchErrorReasonOf(err));
+    const overdue = meta.lastDelivery || Date.now() > deployDeadline(progress, meta.publishedAt, deps.config).getTime();
+    if (endsTheRun(err, overdue)) return failSlotRun(deps, run, ctx, message, launchErrorReasonOf(err));
     throw err;
   }
 }
 
 /**
+ * Until when a deploy step that keeps failing (apiserver or repository unreachable) is retried before the run ends:
+ * a unit has the rollout timeout from its start, whatever gets in its way; before the first unit started, the retry
+ * window counts from when the deploy was asked for (the message's publish time, which redeliveries keep). Pure.
+ */
+export function deployDeadline(progress: { unitStartedAt: Date | null }, publishedAt: Date, c: Pick<DeployerDeps['config'], 'CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS' | 'CODEXK8S_DEPLOY_RETRY_WINDOW_MS'>): Date {
+  if (progress.unitStartedAt) return new Date(progress.unitStartedAt.getTime() + c.CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS);
+  return new Date(publishedAt.getTime() + c.CODEXK8S_DEPLOY_RETRY_WINDOW_MS);
+}
+
+/**
  * Deploy errors a redelivery cannot fix: a broken file or template, a cluster-scoped object or one reaching beyond
  * the slot, a namespace of another project, an object the apiserver refuses as invalid or by admission policy, a unit that failed or
- * timed out, a kind the cluster does not serve; and any error on the last allowed delivery. Pure.
+ * timed out, a kind the cluster does not serve; and any error once the step is overdue. Pure.
  */
-export function endsTheRun(err: unknown, lastDelivery: boolean): boolean {
-  return lastDelivery || isPermanentDeployError(err) || isPermanentKubeError(err) || err instanceof ClusterScopedError || err instanceof TenantPolicyError || err instanceof UnitError;
+export function endsTheRun(err: unknown, overdue: boolean): boolean {
+  return overdue || isPermanentDeployError(err) || isPermanentKubeError(err) || err instanceof ClusterScopedError || err instanceof TenantPolicyError || err instanceof UnitError;
 }

@@ -1,9 +1,11 @@
-import { RunLaunchErrorV1, SlotLeasedV1, deterministicId, runEndedEventId, type Envelope, type LaunchErrorReason, type RunCreatedData } from '@codex-k8s/contracts';
+import { RunCreatedV1, SlotLeasedV1, type Envelope, type LaunchErrorReason, type RunCreatedData } from '@codex-k8s/contracts';
+import { causeOf, endRunWithLaunchError, handlesRun, publishCaused, type Cause } from '@codex-k8s/flow';
 import type { MessageMeta } from '@codex-k8s/bus';
-import { claimNamespace, findProjectRepository, finishRun, getProject, getRun, leaseSlot, releaseSlot, setDeployTask, setRunSlot, upsertDeployTask, type AgentRunRow, isLiveRun } from '@codex-k8s/db';
+import { claimNamespace, findProjectRepository, getProject, getRun, leaseSlot, releaseSlot, setDeployTask, setRunSlot, upsertDeployTask, type AgentRunRow, isLiveRun } from '@codex-k8s/db';
+import { RetryAfter } from '@codex-k8s/runtime';
 import { directorySource, loadServicesYaml, ServicesConfigError, type ResolvedStack } from '@codex-k8s/services-config';
 import { TemplateError } from '@codex-k8s/templates';
-import type { DeployerDeps } from './deps.js';
+import { NAME, type DeployerDeps } from './deps.js';
 import { slotNamespaceProblem } from './ownership.js';
 import { fetchSnapshot, type Snapshot } from './repo.js';
 
@@ -48,51 +50,46 @@ export async function claimSlotNamespace(deps: DeployerDeps, run: AgentRunRow & 
 }
 
 /** Ends a run whose slot deploy cannot go on: `run.failed.launch_error` (runtime_deploy_failed, or the ownership refusal), slot freed. */
-export async function failSlotRun(deps: DeployerDeps, run: AgentRunRow, ctx: { correlationId: string; causationId: string }, error: string, reason: LaunchErrorReason = 'runtime_deploy_failed'): Promise<void> {
-  await deps.bus.publish(RunLaunchErrorV1, {
-    id: runEndedEventId(run.id),
-    correlationId: ctx.correlationId,
-    causationId: ctx.causationId,
-    subject: `run/${run.id}`,
-    data: { run_id: run.id, project_id: run.project_id ?? '', runtime_mode: 'full-env', namespace: run.namespace, reason, error },
-  });
-  await finishRun(deps.db, run.id, 'failed', { event_type: RunLaunchErrorV1.type, reason, error });
+export async function failSlotRun(deps: DeployerDeps, run: AgentRunRow & { project_id: string }, cause: Cause, error: string, reason: LaunchErrorReason = 'runtime_deploy_failed'): Promise<void> {
+  await endRunWithLaunchError(deps, { id: run.id, project_id: run.project_id, runtime_mode: 'full-env', namespace: run.namespace }, cause, { reason, error });
   await setDeployTask(deps.db, run.id, { status: 'failed', error }).catch(() => undefined);
-  if (run.project_id) await releaseSlot(deps.db, { projectId: run.project_id, runId: run.id });
+  await releaseSlot(deps.db, { projectId: run.project_id, runId: run.id });
   deps.log.error({ run: run.id, error }, 'slot deploy failed; run ended');
 }
 
 /**
- * `run.created` with a slot deploy: lease the lowest free slot (none free: retried with backoff, the run
- * fails only on the last allowed attempt), fetch the repository at the binding's ref, resolve the ai
- * environment for that slot, record the deploy task, then `slot.leased` so the namespace is prepared.
+ * `run.created` with a slot deploy: lease the lowest free slot, fetch the repository at the binding's ref, resolve
+ * the ai environment for that slot, record the deploy task, then `slot.leased` so the namespace is prepared. No free
+ * slot is a wait (RetryAfter, the message is handed back), and other failures are retried, both until the deploy
+ * retry window has passed since the run was created; then the run ends (`run.failed.launch_error`).
+ * @throws RetryAfter while no slot is free; other errors to be retried.
  */
 export async function handleSlotRunCreated(deps: DeployerDeps, e: Envelope<RunCreatedData>, meta: MessageMeta): Promise<void> {
-  const run = await getRun(deps.db, e.data.run_id);
-  if (!run?.project_id || !run.runtime_deploy || !isLiveRun(run)) return;
-  const ctx = { correlationId: e.correlationid, causationId: e.id };
+  const found = await getRun(deps.db, e.data.run_id);
+  if (!found?.project_id || !isLiveRun(found) || !handlesRun(found, NAME, RunCreatedV1.type)) return;
+  const run = { ...found, project_id: found.project_id };
+  const ctx = causeOf(e);
   const slot = await leaseSlot(deps.db, { projectId: run.project_id, runId: run.id, count: deps.config.CODEXK8S_WORKER_SLOTS_PER_PROJECT, ttlMs: deps.config.CODEXK8S_WORKER_SLOT_LEASE_TTL_MS });
+  const overdue = meta.lastDelivery || Date.now() > meta.publishedAt.getTime() + deps.config.CODEXK8S_DEPLOY_RETRY_WINDOW_MS;
   if (slot === null) {
-    if (meta.lastDelivery) return failSlotRun(deps, run, ctx, `no free slot among ${deps.config.CODEXK8S_WORKER_SLOTS_PER_PROJECT}`);
-    throw new Error('no free slot yet; retrying');
+    const busy = `no free slot among ${deps.config.CODEXK8S_WORKER_SLOTS_PER_PROJECT}`;
+    if (overdue) return failSlotRun(deps, run, ctx, `${busy} within ${Math.round(deps.config.CODEXK8S_DEPLOY_RETRY_WINDOW_MS / 1000)}s`);
+    throw new RetryAfter(deps.config.CODEXK8S_DEPLOY_POLL_MS, `${busy} for run ${run.id}`);
   }
   try {
     const b = await bindingOf(deps, run.project_id, run.repository_full_name ?? '');
     const { snapshot, stack } = await loadSlotStack(deps, { cloneUrl: b.cloneUrl, ref: b.ref, servicesYaml: b.servicesYaml, slot });
-    await claimSlotNamespace(deps, { ...run, project_id: run.project_id }, stack.namespace);
+    await claimSlotNamespace(deps, run, stack.namespace);
     await setRunSlot(deps.db, run.id, { slotNo: slot, namespace: stack.namespace });
     await upsertDeployTask(deps.db, { runId: run.id, namespace: stack.namespace, slotNo: slot, repositoryFullName: b.fullName, servicesYamlPath: b.servicesYaml, buildRef: snapshot.commit });
     await setDeployTask(deps.db, run.id, { status: 'running', commit: snapshot.commit, host: stack.host });
-    await deps.bus.publish(SlotLeasedV1, {
-      id: deterministicId('slot.leased', run.id),
-      correlationId: e.correlationid,
-      causationId: e.id,
-      subject: `run/${run.id}`,
+    await publishCaused(deps.bus, SlotLeasedV1, ctx, {
+      runId: run.id,
       data: { run_id: run.id, project_id: run.project_id, runtime_mode: 'full-env', namespace: stack.namespace, slot_no: slot, host: stack.host, commit: snapshot.commit, services_yaml_path: b.servicesYaml },
     });
     deps.log.info({ run: run.id, slot, namespace: stack.namespace, commit: snapshot.commit }, 'slot leased');
   } catch (err) {
-    if (isPermanentDeployError(err) || meta.lastDelivery) return failSlotRun(deps, run, ctx, (err as Error).message, launchErrorReasonOf(err));
+    if (isPermanentDeployError(err) || overdue) return failSlotRun(deps, run, ctx, (err as Error).message, launchErrorReasonOf(err));
     throw err;
   }
 }

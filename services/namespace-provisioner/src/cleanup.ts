@@ -7,9 +7,14 @@ import {
   type EventDefinition,
   type NamespaceCleanupData,
 } from '@codex-k8s/contracts';
-import { isManagedRunNamespace, isNotFound, kubeErrorMessage } from '@codex-k8s/kube';
+import { publishCaused, type Cause } from '@codex-k8s/flow';
+import { isConflict, isManagedRunNamespace, isNotFound, kubeErrorMessage } from '@codex-k8s/kube';
+import { counter } from '@codex-k8s/runtime';
 import type { V1Namespace } from '@kubernetes/client-node';
 import type { ProvisionerDeps } from './deps.js';
+
+/** Namespace DELETE requests by outcome: `deleted` is the one delete of a namespace, `already_deleting` lost a race. */
+const namespaceDeletes = counter('codexk8s_namespace_delete_total', 'Run namespace deletions by outcome (deleted: this request deleted it; already_deleting: another cleaner did).', ['outcome']);
 
 /** The run a cleanup is about, as every run event carries it. */
 export interface RunRef {
@@ -58,7 +63,7 @@ async function readNamespace(deps: ProvisionerDeps, name: string): Promise<V1Nam
 export async function cleanupRunNamespace(
   deps: ProvisionerDeps,
   ref: RunRef,
-  ctx: { trigger: CleanupTrigger; correlationId: string; causationId?: string },
+  ctx: Cause & { trigger: CleanupTrigger },
 ): Promise<void> {
   if (ref.runtime_mode !== 'full-env' || !ref.namespace) return;
   const namespace = ref.namespace;
@@ -74,11 +79,9 @@ export async function cleanupRunNamespace(
   });
   const done: EventDefinition = ctx.trigger === 'issue_closed' ? NamespaceDeletedBySystemV1 : RunNamespaceCleanedV1;
   const emit = async (def: EventDefinition, id: string, extra: Partial<NamespaceCleanupData>): Promise<void> => {
-    await deps.bus.publish(def, {
+    await publishCaused(deps.bus, def, ctx, {
+      runId: ref.run_id,
       id,
-      correlationId: ctx.correlationId,
-      ...(ctx.causationId ? { causationId: ctx.causationId } : {}),
-      subject: `run/${ref.run_id}`,
       data: { run_id: ref.run_id, project_id: ref.project_id, runtime_mode: ref.runtime_mode, namespace, trigger: ctx.trigger, reason: null, error: null, cleanup_command: null, ...extra },
     });
   };
@@ -90,15 +93,20 @@ export async function cleanupRunNamespace(
   }
   if (decision.action === 'gone') return emit(done, onceId, { reason: 'already_deleted' });
   try {
-    await deps.core.deleteNamespace({ name: namespace, propagationPolicy: 'Background' });
+    // Only the namespace as read: when another cleaner (the sweeper or a replica) started deleting it in between, its
+    // resourceVersion changed and the apiserver answers 409, so a namespace is deleted once, whoever gets there first.
+    await deps.core.deleteNamespace({ name: namespace, propagationPolicy: 'Background', body: { preconditions: { resourceVersion: existing?.metadata?.resourceVersion ?? '' } } });
+    namespaceDeletes.inc({ outcome: 'deleted' });
   } catch (err) {
-    if (!isNotFound(err)) {
-      const error = kubeErrorMessage(err);
-      // One failure event per run and trigger, however often it is retried (no id from a clock or an attempt).
-      await emit(RunNamespaceCleanupFailedV1, deterministicId(RunNamespaceCleanupFailedV1.type, ref.run_id, ctx.trigger), { error, cleanup_command: command });
-      deps.log.error({ run: ref.run_id, namespace, error }, 'namespace cleanup failed; the sweeper retries');
-      return;
+    if (isNotFound(err) || isConflict(err)) {
+      namespaceDeletes.inc({ outcome: 'already_deleting' });
+      return emit(done, onceId, { reason: 'already_deleted' });
     }
+    const error = kubeErrorMessage(err);
+    // One failure event per run and trigger, however often it is retried (no id from a clock or an attempt).
+    await emit(RunNamespaceCleanupFailedV1, deterministicId(RunNamespaceCleanupFailedV1.type, ref.run_id, ctx.trigger), { error, cleanup_command: command });
+    deps.log.error({ run: ref.run_id, namespace, error }, 'namespace cleanup failed; the sweeper retries');
+    return;
   }
   await emit(done, onceId, {});
   deps.log.info({ run: ref.run_id, namespace, trigger: ctx.trigger }, 'namespace deleted');

@@ -8,8 +8,9 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { baselineSpec, readConfig } from './config.js';
 import { NAME, type ProvisionerDeps } from './deps.js';
 import { handleIssueRunsClosed } from './issue-closed.js';
-import { handleRunCreated, handleSlotLeased } from './prepare.js';
+import { handleRunCreated } from './run-created.js';
 import { handleRunEnded } from './run-ended.js';
+import { handleSlotLeased } from './slot-leased.js';
 import { startSweeper } from './sweeper.js';
 
 const config = readConfigOrExit(NAME, readConfig);
@@ -44,6 +45,7 @@ await runService({
       routes: [
         on(RunCreatedV1, (e, meta) => handleRunCreated(deps, e, meta)),
         on(SlotLeasedV1, (e, meta) => handleSlotLeased(deps, e, meta)),
+        // The run's end: four inputs of one family, one step of the route, one handler.
         on(RunSucceededV1, (e) => handleRunEnded(deps, e)),
         on(RunFailedV1, (e) => handleRunEnded(deps, e)),
         on(RunJobNotFoundV1, (e) => handleRunEnded(deps, e)),

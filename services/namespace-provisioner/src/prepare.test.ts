@@ -40,11 +40,13 @@ const row = (o: Partial<AgentRunRow>): AgentRunRow =>
   ({ id: run.run_id, project_id: run.project_id, namespace: run.namespace, runtime_mode: 'full-env', runtime_deploy: false, status: 'pending', slot_no: null, issue_number: 42, ...o }) as AgentRunRow;
 
 test('the namespace to prepare comes from the run row, not from the event', () => {
-  assert.deepEqual(prepareTargetOf(row({}), 'run'), { run_id: run.run_id, project_id: run.project_id, runtime_mode: 'full-env', namespace: run.namespace, issue_number: 42 });
-  assert.equal(prepareTargetOf(row({ runtime_mode: 'code-only' }), 'run'), undefined, 'code-only runs get no namespace');
-  assert.equal(prepareTargetOf(row({ status: 'succeeded' }), 'run'), undefined, 'an ended run is never prepared again');
-  assert.equal(prepareTargetOf(row({ runtime_deploy: true, slot_no: 1 }), 'run'), undefined, 'a slot run waits for its lease');
-  assert.equal(prepareTargetOf(undefined, 'run'), undefined, 'an event for an unknown run does nothing');
-  assert.deepEqual(prepareTargetOf(row({ runtime_deploy: true, slot_no: 2, namespace: 'shop-dev-2' }), 'slot')?.slot, { slotNo: 2 });
-  assert.equal(prepareTargetOf(row({ runtime_deploy: true, slot_no: null }), 'slot'), undefined, 'no lease recorded: a slot.leased for it is not obeyed');
+  assert.deepEqual(prepareTargetOf(row({}), 'run.created'), { run_id: run.run_id, project_id: run.project_id, runtime_mode: 'full-env', namespace: run.namespace, issue_number: 42 });
+  assert.equal(prepareTargetOf(row({ runtime_mode: 'code-only' }), 'run.created'), undefined, 'code-only runs get no namespace');
+  assert.equal(prepareTargetOf(row({ status: 'succeeded' }), 'run.created'), undefined, 'an ended run is never prepared again');
+  assert.equal(prepareTargetOf(row({ runtime_deploy: true, slot_no: 1 }), 'run.created'), undefined, 'a slot run waits for its lease');
+  assert.equal(prepareTargetOf(undefined, 'run.created'), undefined, 'an event for an unknown run does nothing');
+  assert.deepEqual(prepareTargetOf(row({ runtime_deploy: true, slot_no: 2, namespace: 'shop-dev-2' }), 'slot.leased')?.slot, { slotNo: 2 });
+  assert.equal(prepareTargetOf(row({ runtime_deploy: true, slot_no: null }), 'slot.leased'), undefined, 'no lease recorded: a slot.leased for it is not obeyed');
+  assert.equal(prepareTargetOf(row({}), 'slot.leased'), undefined, 'a slot.leased naming a full-env run is not its step');
+  assert.equal(prepareTargetOf(row({}), 'run.succeeded'), undefined, 'the end of a run prepares nothing');
 });

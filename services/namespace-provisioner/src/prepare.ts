@@ -1,6 +1,7 @@
-import { RunLaunchErrorV1, RunNamespacePreparedV1, deterministicId, runEndedEventId, type Envelope, type LaunchErrorReason, type RunCreatedData, type SlotLeasedData } from '@codex-k8s/contracts';
+import { RunNamespacePreparedV1, type Envelope, type LaunchErrorReason, type RunCreatedData } from '@codex-k8s/contracts';
 import type { MessageMeta } from '@codex-k8s/bus';
-import { finishRun, getRun, namespaceOwner, type AgentRunRow, isLiveRun } from '@codex-k8s/db';
+import { namespaceOwner, type AgentRunRow, isLiveRun } from '@codex-k8s/db';
+import { causeOf, endRunWithLaunchError, publishCaused, runKindOf, stepOf, type Cause, type LaunchFailure } from '@codex-k8s/flow';
 import { buildBaseline, isManagedNamespace, isNotFound, isOwnedBy, isPermanentKubeError, kubeErrorMessage, namespaceLabels } from '@codex-k8s/kube';
 import { errorMessage } from '@codex-k8s/runtime';
 import type { V1Namespace } from '@kubernetes/client-node';
@@ -73,26 +74,20 @@ async function ensureNamespace(deps: ProvisionerDeps, desired: V1Namespace, proj
   return !existing;
 }
 
-async function failRun(deps: ProvisionerDeps, t: PrepareTarget, cause: { correlationId: string; causationId: string }, reason: LaunchErrorReason, error: string): Promise<void> {
-  await deps.bus.publish(RunLaunchErrorV1, {
-    id: runEndedEventId(t.run_id),
-    correlationId: cause.correlationId,
-    causationId: cause.causationId,
-    subject: `run/${t.run_id}`,
-    data: { run_id: t.run_id, project_id: t.project_id, runtime_mode: t.runtime_mode, namespace: t.namespace, reason, error },
-  });
-  await finishRun(deps.db, t.run_id, 'failed', { event_type: RunLaunchErrorV1.type, reason, error });
-  deps.log.error({ run: t.run_id, namespace: t.namespace, reason, error }, 'namespace preparation failed; run ended');
+async function failRun(deps: ProvisionerDeps, t: PrepareTarget, cause: Cause, failure: LaunchFailure): Promise<void> {
+  await endRunWithLaunchError(deps, { id: t.run_id, project_id: t.project_id, runtime_mode: t.runtime_mode, namespace: t.namespace }, cause, failure);
+  deps.log.error({ run: t.run_id, namespace: t.namespace, ...failure }, 'namespace preparation failed; run ended');
 }
 
 /**
+ * The preparation core shared by the two input handlers (run-created.ts, slot-leased.ts).
  * Namespace plus the baseline, each object server-side applied with this service's field manager, then
  * `run.namespace.prepared`. Idempotent on redelivery. A refusal (unmanaged namespace, another project's
  * namespace, invalid object) or the last allowed attempt ends the run with `run.failed.launch_error` and no Job;
  * other failures are retried with backoff.
  */
 export async function prepareNamespace(deps: ProvisionerDeps, t: PrepareTarget, e: Envelope<unknown>, meta: MessageMeta): Promise<void> {
-  const cause = { correlationId: e.correlationid, causationId: e.id };
+  const cause = causeOf(e);
   try {
     if (t.slot) {
       // The deployer claimed the slot namespace for the run's project when it leased the slot; anything else is refused.
@@ -102,11 +97,8 @@ export async function prepareNamespace(deps: ProvisionerDeps, t: PrepareTarget, 
     const created = await ensureNamespace(deps, desiredNamespace(deps, t, e.correlationid, t.slot), t.project_id);
     const objects = buildBaseline(t.namespace, deps.baseline, deps.keys);
     for (const obj of objects) await deps.objects.apply(obj, NAME);
-    await deps.bus.publish(RunNamespacePreparedV1, {
-      id: deterministicId('run.namespace.prepared', t.run_id),
-      correlationId: e.correlationid,
-      causationId: e.id,
-      subject: `run/${t.run_id}`,
+    await publishCaused(deps.bus, RunNamespacePreparedV1, cause, {
+      runId: t.run_id,
       data: {
         run_id: t.run_id,
         project_id: t.project_id,
@@ -121,29 +113,24 @@ export async function prepareNamespace(deps: ProvisionerDeps, t: PrepareTarget, 
     });
     deps.log.info({ run: t.run_id, namespace: t.namespace, created, slot: t.slot?.slotNo }, 'namespace prepared');
   } catch (err) {
-    if (err instanceof NamespaceRefused) return failRun(deps, t, cause, err.reason, err.message);
-    if (isPermanentKubeError(err) || meta.lastDelivery) return failRun(deps, t, cause, 'namespace_prepare_failed', kubeErrorMessage(err));
+    if (err instanceof NamespaceRefused) return failRun(deps, t, cause, { reason: err.reason, error: err.message });
+    if (isPermanentKubeError(err) || meta.lastDelivery) return failRun(deps, t, cause, { reason: 'namespace_prepare_failed', error: kubeErrorMessage(err) });
     deps.log.warn({ run: t.run_id, attempt: meta.deliveryCount, err: errorMessage(err) }, 'namespace preparation will be retried');
     throw err;
   }
 }
 
-/** A live full-env run's target as its row says, or undefined when the row says there is nothing to prepare. Pure. */
-export function prepareTargetOf(run: AgentRunRow | undefined, kind: 'run' | 'slot'): PrepareTarget | undefined {
-  if (!run?.project_id || !run.namespace || run.runtime_mode !== 'full-env' || !isLiveRun(run)) return undefined;
-  if (kind === 'run') return run.runtime_deploy ? undefined : { run_id: run.id, project_id: run.project_id, runtime_mode: 'full-env', namespace: run.namespace, issue_number: run.issue_number };
-  if (!run.runtime_deploy || !run.slot_no) return undefined;
-  return { run_id: run.id, project_id: run.project_id, runtime_mode: 'full-env', namespace: run.namespace, issue_number: run.issue_number, slot: { slotNo: run.slot_no } };
-}
-
-/** `run.created` of a full-env run without a slot deploy: its own namespace, as the run row names it. */
-export async function handleRunCreated(deps: ProvisionerDeps, e: Envelope<RunCreatedData>, meta: MessageMeta): Promise<void> {
-  const t = prepareTargetOf(await getRun(deps.db, e.data.run_id), 'run');
-  if (t) await prepareNamespace(deps, t, e, meta);
-}
-
-/** `slot.leased`: the slot's namespace (kept between runs) gets the run labels and the baseline; slot and namespace come from the run row the deployer wrote. */
-export async function handleSlotLeased(deps: ProvisionerDeps, e: Envelope<SlotLeasedData>, meta: MessageMeta): Promise<void> {
-  const t = prepareTargetOf(await getRun(deps.db, e.data.run_id), 'slot');
-  if (t) await prepareNamespace(deps, t, e, meta);
+/**
+ * A live run's target as its row says when `trigger` (an event type) is a namespace-preparing step of its route
+ * (full-env: run.created, its own namespace; slot: slot.leased, the slot namespace the deployer recorded), or
+ * undefined when the route says there is nothing to prepare on it. Pure.
+ */
+export function prepareTargetOf(run: AgentRunRow | undefined, trigger: string): PrepareTarget | undefined {
+  if (!run?.project_id || !run.namespace || !isLiveRun(run)) return undefined;
+  const kind = runKindOf(run);
+  if (!kind || !stepOf(kind, NAME, trigger)?.ok.includes(RunNamespacePreparedV1.type)) return undefined;
+  // Only full-env and slot routes prepare a namespace, and both are runtime mode full-env.
+  const target = { run_id: run.id, project_id: run.project_id, runtime_mode: 'full-env' as const, namespace: run.namespace, issue_number: run.issue_number };
+  if (kind !== 'slot') return target;
+  return run.slot_no ? { ...target, slot: { slotNo: run.slot_no } } : undefined;
 }

@@ -1,5 +1,5 @@
-import { RunLaunchErrorV1, runEndedEventId } from '@codex-k8s/contracts';
-import { finishRun, listStalledRuns } from '@codex-k8s/db';
+import { listStalledRuns } from '@codex-k8s/db';
+import { endRunWithLaunchError } from '@codex-k8s/flow';
 import { errorMessage } from '@codex-k8s/runtime';
 import type { ProvisionerDeps } from './deps.js';
 
@@ -16,13 +16,9 @@ export async function endStalledRuns(deps: ProvisionerDeps, idleMs: number): Pro
     if (!run.project_id || !run.runtime_mode) continue;
     const error = `no progress since ${new Date(run.last_progress_at).toISOString()} (${Math.round(idleMs / 1000)} s stall timeout) while ${run.status}`;
     try {
-      await deps.bus.publish(RunLaunchErrorV1, {
-        id: runEndedEventId(run.id),
-        correlationId: run.correlation_id,
-        subject: `run/${run.id}`,
-        data: { run_id: run.id, project_id: run.project_id, runtime_mode: run.runtime_mode, namespace: run.namespace, reason: 'run_stalled', error },
-      });
-      await finishRun(deps.db, run.id, 'failed', { event_type: RunLaunchErrorV1.type, reason: 'run_stalled', error });
+      // Started by a timer, not an event: the run's correlation id, no causation.
+      const facts = { id: run.id, project_id: run.project_id, runtime_mode: run.runtime_mode, namespace: run.namespace };
+      await endRunWithLaunchError(deps, facts, { correlationId: run.correlation_id }, { reason: 'run_stalled', error });
       deps.log.warn({ run: run.id, error }, 'stalled run ended');
       ended++;
     } catch (err) {

@@ -1,19 +1,11 @@
-import { RunLaunchErrorV1, SlotReadyV1, SlotTlsFailedV1, deterministicId, runEndedEventId, type Envelope, type SlotDeployedData } from '@codex-k8s/contracts';
-import type { Bus, MessageMeta } from '@codex-k8s/bus';
-import { finishRun, getDeployTask, getRun, type AgentRunRow, type Db, isLiveRun } from '@codex-k8s/db';
+import { SlotDeployedV1, SlotReadyV1, SlotTlsFailedV1, type Envelope, type SlotDeployedData } from '@codex-k8s/contracts';
+import type { MessageMeta } from '@codex-k8s/bus';
+import { getDeployTask, getRun, type AgentRunRow, isLiveRun } from '@codex-k8s/db';
+import { causeOf, endRunWithLaunchError, handlesRun, publishCaused } from '@codex-k8s/flow';
 import { isNotFound } from '@codex-k8s/kube';
-import { RetryAfter, type Logger } from '@codex-k8s/runtime';
-import type { CustomObjectsApi } from '@kubernetes/client-node';
+import { RetryAfter } from '@codex-k8s/runtime';
 import { certificateState, tlsStep, type CertificateState, type CertificateView } from './certificate.js';
-
-export interface WatcherDeps {
-  readonly db: Db;
-  readonly bus: Bus;
-  readonly log: Logger;
-  readonly custom: CustomObjectsApi;
-  readonly timeoutMs: number;
-  readonly pollMs: number;
-}
+import { NAME, type WatcherDeps } from './deps.js';
 
 /** The slot a run is deployed to, as the run row and its deploy task record it (never the event). */
 interface SlotFacts {
@@ -23,7 +15,8 @@ interface SlotFacts {
 
 async function slotFacts(deps: WatcherDeps, runId: string): Promise<SlotFacts | undefined> {
   const run = await getRun(deps.db, runId);
-  if (!run?.project_id || !run.namespace || !run.slot_no || !run.runtime_deploy || !isLiveRun(run)) return undefined;
+  // Only a live run whose route has this step (a slot run) is followed.
+  if (!run?.project_id || !run.namespace || !run.slot_no || !isLiveRun(run) || !handlesRun(run, NAME, SlotDeployedV1.type)) return undefined;
   const task = await getDeployTask(deps.db, run.id);
   // Only a deploy the deployer finished into the run's own namespace is followed.
   if (task?.status !== 'succeeded' || task.namespace !== run.namespace) return undefined;
@@ -45,16 +38,10 @@ async function failTls(deps: WatcherDeps, e: Envelope<SlotDeployedData>, o: { fa
   const reason = last.state === 'failed' ? last.reason : 'Timeout';
   const message = last.state === 'failed' ? last.message : `Certificate ${certificate} not Ready for ${f.host} after ${Math.round(deps.timeoutMs / 1000)}s (last: ${last.state === 'pending' ? `${last.reason}: ${last.message}` : last.state})`;
   const base = { run_id: run.id, project_id: run.project_id, namespace: run.namespace, slot_no: run.slot_no };
-  await deps.bus.publish(SlotTlsFailedV1, { id: deterministicId('slot.tls.failed', run.id), correlationId: e.correlationid, causationId: e.id, subject: `run/${run.id}`, data: { ...base, host: f.host, reason, message } });
+  await publishCaused(deps.bus, SlotTlsFailedV1, causeOf(e), { runId: run.id, data: { ...base, host: f.host, reason, message } });
   const error = `TLS for ${f.host}: ${reason}: ${message}`;
-  await deps.bus.publish(RunLaunchErrorV1, {
-    id: runEndedEventId(run.id),
-    correlationId: e.correlationid,
-    causationId: e.id,
-    subject: `run/${run.id}`,
-    data: { run_id: run.id, project_id: run.project_id, runtime_mode: 'full-env', namespace: run.namespace, reason: 'runtime_deploy_failed', error },
-  });
-  await finishRun(deps.db, run.id, 'failed', { event_type: RunLaunchErrorV1.type, reason: 'runtime_deploy_failed', error });
+  const facts = { id: run.id, project_id: run.project_id, runtime_mode: 'full-env' as const, namespace: run.namespace };
+  await endRunWithLaunchError(deps, facts, causeOf(e), { reason: 'runtime_deploy_failed', error });
   deps.log.error({ run: run.id, host: f.host, reason }, 'slot certificate not ready; run ended');
 }
 
@@ -80,11 +67,8 @@ export async function handleSlotDeployed(deps: WatcherDeps, e: Envelope<SlotDepl
     if (next.step === 'fail') return failTls(deps, e, { facts: { ...f, host: f.host }, last: next.last, certificate });
   }
   const publicUrl = f.host ? `https://${f.host}` : null;
-  await deps.bus.publish(SlotReadyV1, {
-    id: deterministicId('slot.ready', run.id),
-    correlationId: e.correlationid,
-    causationId: e.id,
-    subject: `run/${run.id}`,
+  await publishCaused(deps.bus, SlotReadyV1, causeOf(e), {
+    runId: run.id,
     data: { run_id: run.id, project_id: run.project_id, namespace: run.namespace, slot_no: run.slot_no, host: f.host, public_url: publicUrl },
   });
   deps.log.info({ run: run.id, url: publicUrl }, 'slot ready');

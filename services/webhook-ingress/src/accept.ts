@@ -1,5 +1,5 @@
 import { WebhookDuplicateV1, WebhookReceivedV1, deterministicId } from '@codex-k8s/contracts';
-import type { Bus } from '@codex-k8s/bus';
+import type { Bus, PublishOptions } from '@codex-k8s/bus';
 import { countDuplicate, insertDeliveryIfAbsent, markDeliveryPublished, type Db } from '@codex-k8s/db';
 import { normalizeDelivery } from './normalize.js';
 
@@ -17,6 +17,13 @@ export interface Delivery {
 }
 
 export type AcceptResult = { readonly status: 'accepted' | 'duplicate' };
+
+/**
+ * The publish budget of a delivery: two attempts of 3 s, so a bus that does not answer ends the request with 503
+ * in about 6.5 s, before GitHub gives up on it (10 s), instead of holding the request and its inbox transaction
+ * (a pooled connection) for the bus default's ~15 s. GitHub redelivers a refused delivery.
+ */
+export const INGRESS_PUBLISH: PublishOptions = { timeoutMs: 3_000, retries: 2 };
 
 /**
  * Stores the delivery in the inbox and publishes `webhook.received`, in one transaction: the row commits only
@@ -50,7 +57,7 @@ export async function acceptDelivery(deps: AcceptDeps, d: Delivery): Promise<Acc
         ...common,
         id: deterministicId(WebhookReceivedV1.type, d.deliveryId),
         data: inserted ? data : { ...data, received_at: row.received_at.toISOString() },
-      });
+      }, INGRESS_PUBLISH);
       await markDeliveryPublished(trx, d.deliveryId);
       return { status: 'accepted' };
     }
@@ -65,7 +72,7 @@ export async function acceptDelivery(deps: AcceptDeps, d: Delivery): Promise<Acc
         action: row.action,
         first_received_at: row.received_at.toISOString(),
       },
-    });
+    }, INGRESS_PUBLISH);
     return { status: 'duplicate' };
   });
 }

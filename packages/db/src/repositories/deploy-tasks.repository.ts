@@ -76,3 +76,26 @@ export async function lastFingerprint(db: Db, projectId: string, namespace: stri
     .executeTakeFirst();
   return r?.fingerprint ?? undefined;
 }
+
+/** How far a slot deploy got (see migration 0008): the deployer continues from here on the next delivery. */
+export interface DeployProgress {
+  readonly fingerprint: string | null;
+  readonly unitsDone: number;
+  readonly unitStartedAt: Date | null;
+  readonly unitAppliedAt: Date | null;
+}
+
+/** The progress recorded on a deploy task row. Pure. */
+export function deployProgressOf(row: Pick<RuntimeDeployTaskRow, 'progress_fingerprint' | 'units_done' | 'unit_started_at' | 'unit_applied_at'>): DeployProgress {
+  return { fingerprint: row.progress_fingerprint, unitsDone: row.units_done, unitStartedAt: row.unit_started_at, unitAppliedAt: row.unit_applied_at };
+}
+
+/** Records a deploy's progress (and touches updated_at: the task made progress). Only while the task is running. */
+export async function saveDeployProgress(db: Db, runId: string, p: DeployProgress): Promise<void> {
+  await db
+    .updateTable('runtime_deploy_tasks')
+    .set({ progress_fingerprint: p.fingerprint, units_done: p.unitsDone, unit_started_at: p.unitStartedAt, unit_applied_at: p.unitAppliedAt, updated_at: sql`now()` as never })
+    .where('run_id', '=', runId)
+    .where('status', '=', 'running')
+    .execute();
+}

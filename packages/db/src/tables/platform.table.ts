@@ -116,6 +116,14 @@ export interface RuntimeDeployTasksTable {
   updated_at: Generated<Date>;
   started_at: Date | null;
   finished_at: Date | null;
+  /** The desired state (fingerprint) the step progress below belongs to. */
+  progress_fingerprint: string | null;
+  /** Units applied and ready, in plan order. */
+  units_done: Generated<number>;
+  /** When work on the current unit began: its readiness deadline counts from here. */
+  unit_started_at: Date | null;
+  /** When the current unit's objects were applied (null: not yet). */
+  unit_applied_at: Date | null;
 }
 export type RuntimeDeployTaskRow = Selectable<RuntimeDeployTasksTable>;
 
