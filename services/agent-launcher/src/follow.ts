@@ -1,9 +1,9 @@
 import { runEndedEventId } from '@codex-k8s/contracts';
 import { claimRunFinish, completeRunFinish, getRun, listRunsByStatus, type AgentRunRow } from '@codex-k8s/db';
 import { publishCaused } from '@codex-k8s/flow';
-import { isNotFound, judgeJob, type JobVerdict } from '@codex-k8s/kube';
+import { judgeJob, orUndefinedIfNotFound, type JobVerdict } from '@codex-k8s/kube';
 import { counter, errorMessage, startPeriodic } from '@codex-k8s/runtime';
-import { Watch, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { LauncherDeps } from './deps.js';
 import { nextStep, outcomeOf, terminalOf, terminalOfOutcome, type Terminal } from './finish.js';
 import { createRunQueue, type RunQueue } from './run-queue.js';
@@ -17,13 +17,8 @@ export const runFinishTotal = counter('codexk8s_run_finish_total', 'Run finish a
 
 /** The Job's verdict and the pods it was judged from (also the source of the log tail). */
 async function observe(deps: LauncherDeps, name: string, namespace: string): Promise<{ verdict: JobVerdict | 'not_found'; pods: V1Pod[] }> {
-  let job: V1Job;
-  try {
-    job = await deps.batch.readNamespacedJob({ name, namespace });
-  } catch (err) {
-    if (isNotFound(err)) return { verdict: 'not_found', pods: [] };
-    throw err;
-  }
+  const job = await orUndefinedIfNotFound(deps.batch.readNamespacedJob({ name, namespace }));
+  if (!job) return { verdict: 'not_found', pods: [] };
   const pods = await podsOf(deps, name, namespace);
   const events = (await deps.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.kind=Job,involvedObject.name=${name},reason=FailedCreate` })).items;
   const first = events

@@ -8,7 +8,7 @@ import {
   type NamespaceCleanupData,
 } from '@codex-k8s/contracts';
 import { publishCaused, type Cause } from '@codex-k8s/flow';
-import { isConflict, isManagedRunNamespace, isNotFound, kubeErrorMessage } from '@codex-k8s/kube';
+import { isConflict, isManagedRunNamespace, isNotFound, kubeErrorMessage, orUndefinedIfNotFound } from '@codex-k8s/kube';
 import { counter } from '@codex-k8s/runtime';
 import type { V1Namespace } from '@kubernetes/client-node';
 import type { ProvisionerDeps } from './deps.js';
@@ -45,15 +45,6 @@ export function decideCleanup(o: { namespace: string; platformNamespace: string;
   return { action: 'delete' };
 }
 
-async function readNamespace(deps: ProvisionerDeps, name: string): Promise<V1Namespace | undefined> {
-  try {
-    return await deps.core.readNamespace({ name });
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
 /**
  * Ends a run namespace's life and records the decision: `run.namespace.cleaned` (or `delete_by_system` when
  * the issue was closed), `cleanup_skipped` with the reason and the kubectl command, or `cleanup_failed` with the
@@ -68,7 +59,7 @@ export async function cleanupRunNamespace(
   if (ref.runtime_mode !== 'full-env' || !ref.namespace) return;
   const namespace = ref.namespace;
   const command = `kubectl delete namespace ${namespace}`;
-  const existing = await readNamespace(deps, namespace);
+  const existing = await orUndefinedIfNotFound(deps.core.readNamespace({ name: namespace }));
   const decision = decideCleanup({
     namespace,
     platformNamespace: deps.platformNamespace,

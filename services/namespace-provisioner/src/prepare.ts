@@ -2,7 +2,7 @@ import { RunNamespacePreparedV1, type Envelope, type LaunchErrorReason, type Run
 import type { MessageMeta } from '@codex-k8s/bus';
 import { namespaceOwner, type AgentRunRow, isLiveRun } from '@codex-k8s/db';
 import { causeOf, endRunWithLaunchError, publishCaused, runKindOf, stepOf, type Cause, type LaunchFailure } from '@codex-k8s/flow';
-import { buildBaseline, isManagedNamespace, isNotFound, isOwnedBy, isPermanentKubeError, kubeErrorMessage, namespaceLabels } from '@codex-k8s/kube';
+import { buildBaseline, isManagedNamespace, isOwnedBy, isPermanentKubeError, kubeErrorMessage, namespaceLabels, orUndefinedIfNotFound } from '@codex-k8s/kube';
 import { errorMessage } from '@codex-k8s/runtime';
 import type { V1Namespace } from '@kubernetes/client-node';
 import { NAME, type ProvisionerDeps } from './deps.js';
@@ -56,12 +56,7 @@ export function desiredNamespace(
  */
 async function ensureNamespace(deps: ProvisionerDeps, desired: V1Namespace, projectId: string): Promise<boolean> {
   const name = desired.metadata?.name ?? '';
-  let existing: V1Namespace | undefined;
-  try {
-    existing = await deps.core.readNamespace({ name });
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
+  const existing = await orUndefinedIfNotFound(deps.core.readNamespace({ name }));
   const labels = existing?.metadata?.labels;
   if (existing && !isManagedNamespace(deps.keys, labels)) {
     throw new NamespaceRefused('namespace_prepare_failed', `namespace ${name} exists and is not managed by codex-k8s (missing ${deps.keys.managedBy}); refusing to adopt it`);

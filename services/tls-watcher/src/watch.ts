@@ -2,7 +2,7 @@ import { SlotDeployedV1, SlotReadyV1, SlotTlsFailedV1, type Envelope, type SlotD
 import type { MessageMeta } from '@codex-k8s/bus';
 import { getDeployTask, getRun, type AgentRunRow, isLiveRun } from '@codex-k8s/db';
 import { causeOf, endRunWithLaunchError, handlesRun, publishCaused } from '@codex-k8s/flow';
-import { isNotFound } from '@codex-k8s/kube';
+import { orUndefinedIfNotFound } from '@codex-k8s/kube';
 import { RetryAfter } from '@codex-k8s/runtime';
 import { certificateState, tlsStep, type CertificateState, type CertificateView } from './certificate.js';
 import { NAME, type WatcherDeps } from './deps.js';
@@ -24,12 +24,8 @@ async function slotFacts(deps: WatcherDeps, runId: string): Promise<SlotFacts | 
 }
 
 async function readCertificate(deps: WatcherDeps, namespace: string, name: string, host: string): Promise<CertificateState> {
-  try {
-    return certificateState((await deps.custom.getNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', namespace, plural: 'certificates', name })) as CertificateView, host);
-  } catch (err) {
-    if (isNotFound(err)) return certificateState(undefined, host);
-    throw err;
-  }
+  const cert = await orUndefinedIfNotFound(deps.custom.getNamespacedCustomObject({ group: 'cert-manager.io', version: 'v1', namespace, plural: 'certificates', name }));
+  return certificateState(cert as CertificateView | undefined, host);
 }
 
 async function failTls(deps: WatcherDeps, e: Envelope<SlotDeployedData>, o: { facts: SlotFacts & { host: string }; last: CertificateState; certificate: string }): Promise<void> {
