@@ -1,4 +1,4 @@
-import { RetryAfter, TerminalError, errorMessage, extractTraceContext, type Logger } from '@codex-k8s/runtime';
+import { RetryAfter, TerminalError, counter, errorMessage, extractTraceContext, gauge, histogram, type Logger } from '@codex-k8s/runtime';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Bus } from './bus.js';
@@ -45,6 +45,12 @@ export interface RunningConsumer {
   /** Stops pulling, waits for in-flight handlers to finish (and ack), then resolves. */
   close(): Promise<void>;
 }
+
+// Per consumer (durable name: `<service>--<event>-v<n>`, so the service and the event type are in it).
+const handled = counter('codexk8s_bus_messages_total', 'Messages handled, by consumer and outcome (ack, wait: handed back by RetryAfter, retry: failed and redelivered later, dead_letter: failed on the last delivery, term: poison).', ['consumer', 'outcome']);
+const handlerSeconds = histogram('codexk8s_bus_handler_seconds', 'Time from receipt to the end of the handler, by consumer.', ['consumer']);
+const redeliveries = counter('codexk8s_bus_redeliveries_total', 'Deliveries after the first (waits and retries), by consumer.', ['consumer']);
+const pendingAtDelivery = gauge('codexk8s_bus_consumer_pending', 'Messages waiting in the stream for this consumer, as of its latest delivery (num_pending).', ['consumer']);
 
 const DEFAULT_BACKOFF_MS = [250, 1_000, 2_000, 5_000, 10_000, 30_000];
 
@@ -134,6 +140,13 @@ async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger
   );
   // From receipt, not from the start of the handler: a message waiting for the shared limiter stays delivered.
   const heartbeat = setInterval(() => m.working(), Math.max(Math.floor(opts.ackWaitMs / 3), 100));
+  const timer = handlerSeconds.startTimer({ consumer: opts.durable });
+  const count = (outcome: 'ack' | 'wait' | 'retry' | 'dead_letter' | 'term'): void => {
+    timer();
+    handled.inc({ consumer: opts.durable, outcome });
+  };
+  pendingAtDelivery.set({ consumer: opts.durable }, m.info.pending);
+  if (m.info.deliveryCount > 1) redeliveries.inc({ consumer: opts.durable });
   const release = opts.limiter ? await opts.limiter.acquire() : () => undefined;
   try {
     await context.with(trace.setSpan(parent, span), async () => {
@@ -141,23 +154,27 @@ async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger
       await opts.handle(value, meta);
     });
     clearInterval(heartbeat);
+    count('ack');
     await m.ackAck().catch((err: unknown) => log.warn({ err: errorMessage(err), seq: m.seq }, 'ack not confirmed'));
   } catch (err) {
     clearInterval(heartbeat);
     if (err instanceof RetryAfter) {
       // A wait, not a failure: handed back to the server, redelivered after the delay (to any replica).
       log.debug({ seq: m.seq, subject: m.subject, attempt: meta.deliveryCount, delay: err.delayMs, why: err.message }, 'waiting; message handed back');
+      count('wait');
       m.nak(err.delayMs);
       return;
     }
     span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
     if (err instanceof TerminalError) {
+      count('term');
       log.error({ seq: m.seq, subject: m.subject, reason: err.message }, 'terminating poison message');
       m.term(err.message.slice(0, 256));
     } else {
       const delay = backoffFor(meta.deliveryCount, opts.backoffMs);
       const at = { seq: m.seq, subject: m.subject, attempt: meta.deliveryCount, err: errorMessage(err) };
       // On the last allowed delivery nothing retries: the server dead-letters it (MAX_DELIVERIES advisory).
+      count(meta.lastDelivery ? 'dead_letter' : 'retry');
       if (meta.lastDelivery) log.error(at, 'handler failed on the last allowed delivery; the message is dead-lettered');
       else log.warn({ ...at, delay }, 'handler failed; will retry');
       m.nak(delay);

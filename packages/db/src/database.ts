@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { Gauge, register } from 'prom-client';
 import { migrateToLatest } from './migrate.js';
 import type { FlowEventsTable } from './tables/flow-events.table.js';
 import type { AgentRunsTable, ProjectMembersTable, ProjectsTable, RepositoriesTable, RuntimeDeployTasksTable, NamespaceOwnersTable, LeasesTable, SlotsTable, UsersTable } from './tables/platform.table.js';
@@ -21,8 +22,25 @@ export interface Database {
 
 export type Db = Kysely<Database>;
 
+/** The pools of this process's service databases, for the pool gauge (one per openServiceDb, by application name). */
+const servicePools = new Map<string, pg.Pool>();
+
+// Registered once per process (a module loaded twice must not register the name twice).
+if (!register.getSingleMetric('codexk8s_db_pool_connections')) new Gauge({
+  name: 'codexk8s_db_pool_connections',
+  help: 'Postgres pool connections by state (total, idle, waiting: queries queued for a free connection).',
+  labelNames: ['pool', 'state'],
+  collect(this: Gauge) {
+    for (const [name, pool] of servicePools) {
+      this.set({ pool: name, state: 'total' }, pool.totalCount);
+      this.set({ pool: name, state: 'idle' }, pool.idleCount);
+      this.set({ pool: name, state: 'waiting' }, pool.waitingCount);
+    }
+  },
+});
+
 /** A Kysely instance over a pg pool. The caller owns it and must `destroy()` it on shutdown. */
-export function createDb(url: string, opts: { max?: number; applicationName?: string } = {}): Db {
+export function createDb(url: string, opts: { max?: number; applicationName?: string; metrics?: boolean } = {}): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
@@ -34,6 +52,7 @@ export function createDb(url: string, opts: { max?: number; applicationName?: st
   // clients between queries on the client itself, so both need a listener.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
+  if (opts.metrics) servicePools.set(opts.applicationName ?? 'codex-k8s', pool);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -69,7 +88,7 @@ export async function waitForDb(db: Db, opts: { timeoutMs?: number; onWait?: () 
  * Postgres is not up yet, then migrated to the latest schema (the Migrator's lock makes that safe to race).
  */
 export async function openServiceDb(service: string, url: string, maxConnections: number): Promise<Db> {
-  const db = createDb(url, { applicationName: service, max: maxConnections });
+  const db = createDb(url, { applicationName: service, max: maxConnections, metrics: true });
   await waitForDb(db, { onWait: () => console.error(`${service}: waiting for Postgres`) });
   await migrateToLatest(db);
   return db;

@@ -1,6 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { register } from 'prom-client';
+import { enableProcessMetrics } from './metrics.js';
 
 export interface HealthServer {
   readonly port: number;
@@ -17,6 +18,7 @@ export async function startHealth(opts: {
   host: string;
   ready: () => Promise<boolean>;
 }): Promise<HealthServer> {
+  enableProcessMetrics();
   let accepting = true;
   const server: Server = createServer((req, res) => {
     void (async () => {

@@ -11,4 +11,4 @@ export type { Telemetry } from './telemetry.js';
 export { startPeriodic } from './periodic.js';
 export type { Periodic } from './periodic.js';
 export { EXIT_UNHANDLED, installProcessPolicy } from './process-policy.js';
-export { counter } from './metrics.js';
+export { counter, enableProcessMetrics, gauge, histogram } from './metrics.js';
