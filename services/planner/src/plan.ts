@@ -9,7 +9,8 @@ import {
 } from '@codex-k8s/contracts';
 import type { Bus, MessageMeta } from '@codex-k8s/bus';
 import { findBinding, findDelivery, findSender, insertRunOnce, listRunsOfIssue, type Db, type WebhookDeliveryRow } from '@codex-k8s/db';
-import { runNamespaceName } from '@codex-k8s/kube';
+// The names module alone: the package index loads the Kubernetes client (~70 MB), which the planner never uses.
+import { runNamespaceName } from '@codex-k8s/kube/names';
 import { TerminalError, errorMessage, type Logger } from '@codex-k8s/runtime';
 import { authorizeSender, resolveTrigger, runtimeModeFor, slotDeploysEnabled, unusablePayload } from './decide.js';
 import type { LabelCatalog } from './labels.js';
