@@ -6,6 +6,11 @@ const Env = BaseEnv.extend(KubeEnv.shape)
   .extend(BaselineEnv.shape)
   .extend({
     DATABASE_URL: z.string().min(1),
+    /**
+     * Messages handled at once across its inputs. Its handlers wait on the apiserver, not on CPU or the database, so a
+     * burst of runs needs more in flight than the platform default to keep up with what the apiserver can take.
+     */
+    BUS_CONCURRENCY: envSchemas.positiveInt(16),
     /** Delete the run namespace when the run ends (reference default true). */
     CODEXK8S_WORKER_RUN_NAMESPACE_CLEANUP: envSchemas.bool(true),
     /**

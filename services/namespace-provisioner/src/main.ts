@@ -15,7 +15,8 @@ import { startSweeper } from './sweeper.js';
 
 const config = readConfigOrExit(NAME, readConfig);
 const kc = loadKubeConfig(config.KUBECONFIG);
-const db = await openServiceDb(NAME, config.DATABASE_URL, config.BUS_CONCURRENCY + 2);
+// Handlers hold a connection only for short queries: more of them in flight than connections is fine.
+const db = await openServiceDb(NAME, config.DATABASE_URL, Math.min(config.BUS_CONCURRENCY + 2, 10));
 
 let sweeper: { close(): Promise<void> } | undefined;
 await runService({

@@ -91,7 +91,9 @@ export async function prepareNamespace(deps: ProvisionerDeps, t: PrepareTarget, 
     }
     const created = await ensureNamespace(deps, desiredNamespace(deps, t, e.correlationid, t.slot), t.project_id);
     const objects = buildBaseline(t.namespace, deps.baseline, deps.keys);
-    for (const obj of objects) await deps.objects.apply(obj, NAME);
+    // Independent objects at once; a RoleBinding after the rest (its Role must exist for the escalation check).
+    await Promise.all(objects.filter((o) => o.kind !== 'RoleBinding').map((o) => deps.objects.apply(o, NAME)));
+    await Promise.all(objects.filter((o) => o.kind === 'RoleBinding').map((o) => deps.objects.apply(o, NAME)));
     await publishCaused(deps.bus, RunNamespacePreparedV1, cause, {
       runId: t.run_id,
       data: {

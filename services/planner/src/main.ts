@@ -9,7 +9,8 @@ import { handleWebhookReceived } from './plan.js';
 const NAME = 'planner';
 const config = readConfigOrExit(NAME, readConfig);
 const catalog = buildLabelCatalog(process.env);
-const db = await openServiceDb(NAME, config.DATABASE_URL, config.BUS_CONCURRENCY + 2);
+// Handlers hold a connection only for short queries: more of them in flight than connections is fine.
+const db = await openServiceDb(NAME, config.DATABASE_URL, Math.min(config.BUS_CONCURRENCY + 2, 10));
 await runService({
   name: NAME,
   config,
