@@ -82,6 +82,8 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     inboxPrefix: inboxPrefix(opts.identity ?? opts.name),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
+    // No stack trace captured at every request/publish for a better timeout message: 7.5% of audit-writer's CPU.
+    noAsyncTraces: true,
     ...(opts.nkeySeedFile ? { authenticator: seedAuthenticator(opts.nkeySeedFile) } : {}),
   });
   const js = jetstream(nc);

@@ -4,7 +4,7 @@ export { MigrationError, migrateToLatest } from './migrate.js';
 export type { FlowEventRow, NewFlowEventRow } from './tables/flow-events.table.js';
 export type { WebhookDeliveryRow } from './tables/webhook-deliveries.table.js';
 export type { AgentRunRow, ProjectRow, RepositoryRow, RunStatus, SlotRow } from './tables/platform.table.js';
-export { insertFlowEvent, lastFlowEventId, listFlowEvents, listFlowEventsAfter, listFlowEventsByType } from './repositories/flow-events.repository.js';
+export { insertFlowEvent, insertFlowEvents, lastFlowEventId, listFlowEvents, listFlowEventsAfter, listFlowEventsByType } from './repositories/flow-events.repository.js';
 export { countDuplicate, findDelivery, insertDeliveryIfAbsent, markDeliveryPublished } from './repositories/webhook-deliveries.repository.js';
 export type { MemberRole, RunOutcome } from './tables/platform.table.js';
 export { addMember, bindRepository, findBinding, findProjectBySlug, getProject, findProjectRepository, findSender, upsertProject } from './repositories/projects.repository.js';

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../database.js';
 import type { FlowEventRow, NewFlowEventRow } from '../tables/flow-events.table.js';
 
@@ -13,6 +14,28 @@ export async function insertFlowEvent(db: Db, row: NewFlowEventRow): Promise<boo
     .returning('id')
     .executeTakeFirst();
   return res !== undefined;
+}
+
+/**
+ * Inserts many audit rows in one statement (one round trip, one commit); rows whose event id is already in the
+ * table, or earlier in `rows`, are skipped. Returns how many rows this call inserted. An empty list is a no-op.
+ * One row Postgres rejects (e.g. a \u0000 in jsonb) fails the whole statement and inserts nothing.
+ * The rows travel as 11 arrays (`unnest`), not 11 parameters a row: the statement is the same text whatever the
+ * batch size, so Postgres parses and plans a small statement instead of a VALUES list of thousands of parameters.
+ */
+export async function insertFlowEvents(db: Db, rows: readonly NewFlowEventRow[]): Promise<number> {
+  if (rows.length === 0) return 0;
+  const col = <T>(f: (r: NewFlowEventRow) => T): T[] => rows.map(f);
+  const res = await sql`
+    insert into flow_events (event_id, correlation_id, causation_id, actor_type, actor_id, event_type, schema_version, subject, payload, occurred_at, stream_seq)
+    select * from unnest(
+      ${col((r) => r.event_id)}::uuid[], ${col((r) => r.correlation_id)}::text[], ${col((r) => r.causation_id ?? null)}::text[],
+      ${col((r) => r.actor_type)}::text[], ${col((r) => r.actor_id ?? null)}::text[], ${col((r) => r.event_type)}::text[],
+      ${col((r) => r.schema_version)}::integer[], ${col((r) => r.subject)}::text[], ${col((r) => r.payload ?? '{}')}::jsonb[],
+      ${col((r) => r.occurred_at)}::timestamptz[], ${col((r) => r.stream_seq ?? null)}::bigint[]
+    )
+    on conflict (event_id) do nothing`.execute(db);
+  return Number(res.numAffectedRows ?? 0n);
 }
 
 /** The timeline of one correlation id (one GitHub delivery), oldest first. */
