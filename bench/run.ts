@@ -8,13 +8,28 @@ import { createDb } from '@codex-k8s/db';
 import { createLogger } from '@codex-k8s/runtime';
 import { REPO_ROOT, stackEnv, startServiceProcess, startStack, stopStack } from '@codex-k8s/stack';
 import { runLoad, type LoadResult } from './load.js';
+import { runOpenLoop, type OpenLoopResult } from './open-loop.js';
 
-// `npm run bench [-- --seconds 10 --concurrency 32]`: prints figures; asserts nothing.
-// 1. webhook-ingress (HMAC + durable store + publish ack) beside a bare fastify route, same machine, same run.
-// 2. audit-writer draining the backlog the ingress run produced: flow_events rows per second.
-const { values: a } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '32' } } });
+// `npm run bench [-- --seconds 10 --concurrency 32 --rates 500,1000 --open-seconds 10 --ingress]`: prints figures;
+// asserts nothing.
+// 1. webhook-ingress (HMAC + durable store + publish ack) beside a bare fastify route, same machine, same run:
+//    closed loop (`concurrency` clients back to back) and the ratio ingress/bare of accepted per second.
+// 2. webhook-ingress open loop: signed unique deliveries fired on a fixed schedule at each of `rates` req/s for
+//    `open-seconds`, latency p50/p99 counted from the scheduled time, errors (anything but 202, or no answer).
+// 3. audit-writer draining the backlog parts 1 and 2 produced: flow_events rows per second (`--ingress` skips it).
+const { values: a } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '32' },
+    rates: { type: 'string', default: '500,1000' },
+    'open-seconds': { type: 'string', default: '10' },
+    ingress: { type: 'boolean', default: false },
+  },
+});
 const seconds = Number(a.seconds);
 const concurrency = Number(a.concurrency);
+const rates = a.rates.split(',').filter(Boolean).map(Number);
+const openSeconds = Number(a['open-seconds']);
 const name = 'bench';
 const run = Date.now().toString(36);
 const bus = { BUS_STREAM: `BENCH_${run.toUpperCase()}`, BUS_SUBJECT_ROOT: `bench${run}` };
@@ -62,6 +77,11 @@ try {
   const url = `http://127.0.0.1:${ingress.httpPort ?? 0}/api/v1/webhooks/github`;
   await runLoad({ label: 'warm-up', url, body, secret, concurrency, seconds: 2, okStatus: 202 });
   results.push(await runLoad({ label: 'webhook-ingress (HMAC + store + publish)', url, body, secret, concurrency, seconds, okStatus: 202 }));
+  const open: OpenLoopResult[] = [];
+  for (const rate of rates) {
+    await new Promise((r) => setTimeout(r, 1_000)); // let the previous load's tail settle
+    open.push(await runOpenLoop({ label: 'webhook-ingress', url, body, secret, rate, seconds: openSeconds, okStatus: 202 }));
+  }
   const ingressRss = peakRssMb(ingress.process.pid);
   await ingress.stop();
 
@@ -69,9 +89,21 @@ try {
   console.log('| target | accepted/s | p50 ms | p99 ms | max ms | failed |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const r of results) console.log(`| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.maxMs.toFixed(1)} | ${r.failed} |`);
+  const [bareR, ingressR] = results as [LoadResult, LoadResult];
+  console.log(`ingress ratio (webhook-ingress accepted/s / bare fastify route accepted/s): ${(ingressR.perSecond / bareR.perSecond).toFixed(2)}`);
+  console.log(`\nwebhook-ingress open loop, ${openSeconds} s per rate, signed unique deliveries, latency from the scheduled send time`);
+  console.log('| rate req/s | sent | 202 | errors | answered/s | p50 ms | p99 ms | max ms |');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of open) console.log(`| ${r.rate} | ${r.requests} | ${r.ok} | ${r.errors} | ${r.achievedPerSecond.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.maxMs.toFixed(1)} |`);
   console.log(`webhook-ingress peak RSS: ${ingressRss.toFixed(0)} MB`);
+  if (!a.ingress) await benchAuditWriter();
+} finally {
+  await admin.drain();
+  await stopStack(name, { purge: true });
+}
 
-  // audit-writer: drain the backlog just produced (accepted deliveries, one webhook.received each).
+/** audit-writer: drains the backlog the ingress runs produced (accepted deliveries, one webhook.received each). */
+async function benchAuditWriter(): Promise<void> {
   const backlog = (await admin.jsm.streams.info(bus.BUS_STREAM)).state.messages;
   const db = createDb(env.DATABASE_URL ?? '');
   const count = async (): Promise<number> =>
@@ -92,7 +124,4 @@ try {
   await writer.stop();
   await db.destroy();
   console.log(`\naudit-writer: ${last - before}/${backlog} rows drained in ${drainS.toFixed(2)} s after ready: ${((last - atReady) / drainS).toFixed(0)} rows/s (${atReady - before} rows already written during the ${startedMs} ms start; peak RSS ${writerRss.toFixed(0)} MB)`);
-} finally {
-  await admin.drain();
-  await stopStack(name, { purge: true });
 }

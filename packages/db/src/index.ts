@@ -5,7 +5,7 @@ export type { FlowEventRow, NewFlowEventRow } from './tables/flow-events.table.j
 export type { WebhookDeliveryRow } from './tables/webhook-deliveries.table.js';
 export type { AgentRunRow, ProjectRow, RepositoryRow, RunStatus, SlotRow } from './tables/platform.table.js';
 export { insertFlowEvent, insertFlowEvents, lastFlowEventId, listFlowEvents, listFlowEventsAfter, listFlowEventsByType } from './repositories/flow-events.repository.js';
-export { countDuplicate, findDelivery, insertDeliveryIfAbsent, markDeliveryPublished } from './repositories/webhook-deliveries.repository.js';
+export { findDelivery, markDeliveriesPublished, recordDelivery, type DeliveryReceipt, type DeliveryToRecord } from './repositories/webhook-deliveries.repository.js';
 export type { MemberRole, RunOutcome } from './tables/platform.table.js';
 export { addMember, bindRepository, findBinding, findProjectBySlug, getProject, findProjectRepository, findSender, upsertProject } from './repositories/projects.repository.js';
 export { claimRunFinish, completeRunFinish, finishRun, getRun, isLiveRun, insertRunOnce, listRunsByStatus, listRunsOfIssue, markRunStarted, setRunLogsTail, setRunSlot } from './repositories/runs.repository.js';

@@ -18,6 +18,8 @@ export interface AppDeps extends AcceptDeps {
 }
 
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// A proxy looked up once: it finds the provider main.ts registers (initTelemetry) at the first span.
+const tracer = trace.getTracer('webhook-ingress');
 const EVENT_NAME = /^[a-z_]{1,64}$/;
 
 /**
@@ -82,7 +84,6 @@ async function handleWebhook(deps: AppDeps, req: FastifyRequest, reply: FastifyR
   if (!payload || typeof payload !== 'object' || Array.isArray(payload)) {
     return reject(req, reply, { status: 400, reason: 'body must be a JSON object', result: 'rejected_json' });
   }
-  const tracer = trace.getTracer('webhook-ingress');
   const attributes = { 'github.delivery': deliveryId, 'github.event': eventType };
   // A caller's traceparent (a proxy, a replay tool) is continued; otherwise this span starts the trace.
   const parent = extractTraceContext({ traceparent: header(req, 'traceparent'), tracestate: header(req, 'tracestate') });

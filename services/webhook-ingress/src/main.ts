@@ -3,6 +3,7 @@ import { openServiceDb, pingDb } from '@codex-k8s/db';
 import { createLogger, initTelemetry, onShutdown, readConfigOrExit, startHealth } from '@codex-k8s/runtime';
 import { buildApp } from './app.js';
 import { readConfig } from './config.js';
+import { createInbox } from './inbox.js';
 
 const NAME = 'webhook-ingress';
 const config = readConfigOrExit(NAME, readConfig);
@@ -15,7 +16,7 @@ const ready = async (): Promise<boolean> => bus.isConnected() && (await pingDb(d
 // and get the pod restarted, which would not help against the flood anyway.
 const health = await startHealth({ port: config.HEALTH_PORT, host: config.HEALTH_HOST, ready });
 const app = buildApp({
-  db,
+  inbox: createInbox(db),
   publish: bus.publish,
   secret: config.CODEXK8S_GITHUB_WEBHOOK_SECRET,
   maxBodyBytes: config.CODEXK8S_WEBHOOK_MAX_BODY_BYTES,

@@ -46,6 +46,8 @@ export const STORED_TEXT_PATHS: readonly string[] = [
   'label.name',
 ];
 
+const STORED_TEXT_SEGMENTS: readonly (readonly string[])[] = STORED_TEXT_PATHS.map((p) => p.split('.'));
+
 /** A signed, well-formed delivery the platform cannot store (answered 422 with the message, never retried). */
 export class UnstorablePayloadError extends Error {
   override readonly name = 'UnstorablePayloadError';
@@ -74,8 +76,8 @@ function* stringsAt(value: unknown, segments: readonly string[], path: string): 
  * an unpaired surrogate), or undefined. Pure.
  */
 export function unstorableField(payload: Record<string, unknown>): string | undefined {
-  for (const p of STORED_TEXT_PATHS) {
-    for (const [path, s] of stringsAt(payload, p.split('.'), '')) if (!STORABLE_TEXT.test(s)) return path;
+  for (const segments of STORED_TEXT_SEGMENTS) {
+    for (const [path, s] of stringsAt(payload, segments, '')) if (!STORABLE_TEXT.test(s)) return path;
   }
   return undefined;
 }

@@ -17,6 +17,6 @@ test('a delivery that can never be stored is 422 with the reason, never 503', ()
 
 test('what a retry can fix stays 503 "retry later"', () => {
   for (const err of [new Error('TIMEOUT'), Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }), Object.assign(new Error('shutdown'), { code: '57P01' }), null, 'x']) {
-    assert.deepEqual(refusalFor(err), { status: 503, reason: 'delivery not stored; retry later', result: 'error' });
+    assert.deepEqual(refusalFor(err), { status: 503, reason: 'delivery not accepted (the database or the bus is unavailable); retry later', result: 'error' });
   }
 });

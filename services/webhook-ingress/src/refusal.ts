@@ -25,5 +25,5 @@ export function refusalFor(err: unknown): Refusal {
   if (typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)) {
     return { status: 422, reason: `the delivery cannot be stored (Postgres ${code})`, result: 'rejected_unstorable' };
   }
-  return { status: 503, reason: 'delivery not stored; retry later', result: 'error' };
+  return { status: 503, reason: 'delivery not accepted (the database or the bus is unavailable); retry later', result: 'error' };
 }
