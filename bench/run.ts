@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runAll } from './all.js';
 import { connectBus } from '@codex-k8s/bus';
 import { BUS_ADMIN } from '@codex-k8s/contracts';
 import { createDb } from '@codex-k8s/db';
@@ -10,7 +11,7 @@ import { REPO_ROOT, stackEnv, startServiceProcess, startStack, stopStack } from 
 import { runLoad, type LoadResult } from './load.js';
 import { runOpenLoop, type OpenLoopResult } from './open-loop.js';
 
-// `npm run bench [-- --seconds 10 --concurrency 32 --rates 500,1000 --open-seconds 10 --ingress]`: prints figures;
+// `npm run bench -- --all` runs every benchmark (bench/all.ts). `npm run bench [-- --seconds 10 --concurrency 32 --rates 500,1000 --open-seconds 10 --ingress]`: prints figures;
 // asserts nothing.
 // 1. webhook-ingress (HMAC + durable store + publish ack) beside a bare fastify route, same machine, same run:
 //    closed loop (`concurrency` clients back to back) and the ratio ingress/bare of accepted per second.
@@ -24,8 +25,11 @@ const { values: a } = parseArgs({
     rates: { type: 'string', default: '500,1000' },
     'open-seconds': { type: 'string', default: '10' },
     ingress: { type: 'boolean', default: false },
+    all: { type: 'boolean', default: false },
   },
 });
+// `--all`: every benchmark of bench/ in turn (this one without --all first), then nothing else here.
+if (a.all) process.exit(runAll());
 const seconds = Number(a.seconds);
 const concurrency = Number(a.concurrency);
 const rates = a.rates.split(',').filter(Boolean).map(Number);
