@@ -17,7 +17,7 @@ describe('metrics on every service', () => {
   });
   after(async () => p?.stop());
 
-  test('process, bus consumer and database pool metrics are served and count the run', async () => {
+  test('process, bus consumer, database pool and run phase metrics are served and count the run', async () => {
     const delivery = await p.deliver(issuePayload({ issueNumber: 4242 }));
     await p.waitFor(delivery, ['run.namespace.cleaned'], 60_000);
     for (const [name, s] of p.services) {
@@ -29,6 +29,9 @@ describe('metrics on every service', () => {
     assert.ok((value(provisioner, 'codexk8s_bus_messages_total{consumer="namespace-provisioner--run-created-v1",outcome="ack"}') ?? 0) >= 1, 'run.created handled and acked');
     assert.ok((value(provisioner, 'codexk8s_bus_handler_seconds_count{consumer="namespace-provisioner--run-created-v1"}') ?? 0) >= 1, 'handler duration observed');
     assert.notEqual(value(provisioner, 'codexk8s_bus_consumer_pending{consumer="namespace-provisioner--run-created-v1"}'), undefined, 'consumer lag');
+    const launcher = await scrape(p.services.get('agent-launcher')?.healthPort ?? 0);
+    for (const phase of ['started', 'finished']) assert.ok((value(launcher, `codexk8s_run_phase_seconds_count{phase="${phase}"}`) ?? 0) >= 1, `run phase ${phase}`);
+    assert.ok((value(provisioner, 'codexk8s_run_phase_seconds_count{phase="namespace_prepared"}') ?? 0) >= 1, 'run phase namespace_prepared');
     const planner = await scrape(p.services.get('planner')?.healthPort ?? 0);
     assert.ok((value(planner, 'codexk8s_bus_messages_total{consumer="planner--webhook-received-v1",outcome="ack"}') ?? 0) >= 1);
   });

@@ -4,3 +4,5 @@ export { causeOf, publishCaused, runEventId } from './publish.js';
 export type { Cause, RunEventOut } from './publish.js';
 export { endRunWithLaunchError } from './launch-error.js';
 export type { LaunchFailure, RunFacts } from './launch-error.js';
+export { observeRunPhase } from './phases.js';
+export type { RunPhase } from './phases.js';

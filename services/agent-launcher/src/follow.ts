@@ -1,6 +1,6 @@
 import { runEndedEventId } from '@codex-k8s/contracts';
 import { claimRunFinish, completeRunFinish, getRun, listRunsByStatus, type AgentRunRow } from '@codex-k8s/db';
-import { publishCaused } from '@codex-k8s/flow';
+import { observeRunPhase, publishCaused } from '@codex-k8s/flow';
 import { judgeJob, orUndefinedIfNotFound, type JobVerdict } from '@codex-k8s/kube';
 import { counter, errorMessage, startPeriodic } from '@codex-k8s/runtime';
 import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
@@ -68,6 +68,7 @@ async function settle(deps: LauncherDeps, run: AgentRunRow & { job_name: string;
     },
   });
   await completeRunFinish(deps.db, run.id, t.status, await logsTail(deps, pods, run.job_namespace));
+  observeRunPhase('finished', run.created_at);
   deps.log.info({ run: run.id, outcome: t.def.type, reason: t.reason }, 'run finished');
 }
 

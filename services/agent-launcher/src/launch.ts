@@ -1,6 +1,6 @@
 import { RunStartedV1, type Envelope } from '@codex-k8s/contracts';
 import { getDeployTask, getRun, markRunStarted, type AgentRunRow } from '@codex-k8s/db';
-import { causeOf, endRunWithLaunchError, publishCaused, runKindOf, type Cause } from '@codex-k8s/flow';
+import { causeOf, endRunWithLaunchError, observeRunPhase, publishCaused, runKindOf, type Cause } from '@codex-k8s/flow';
 import { agentJobName, buildAgentJob, isAlreadyExists, isPermanentKubeError, kubeErrorMessage, toLabelValue } from '@codex-k8s/kube';
 import type { V1Job } from '@kubernetes/client-node';
 import type { LauncherDeps } from './deps.js';
@@ -100,5 +100,6 @@ export async function launchRun(deps: LauncherDeps, trigger: string, cause: Laun
     data: { ...ref, job_name: name, job_namespace: at.namespace, slot_no: at.slotNo, image: deps.job.image },
   });
   await markRunStarted(deps.db, run.id, { name, namespace: at.namespace });
+  if (!adopted) observeRunPhase('started', run.created_at);
   deps.log.info({ run: run.id, job: `${at.namespace}/${name}`, adopted }, adopted ? 'existing job adopted' : 'job created');
 }

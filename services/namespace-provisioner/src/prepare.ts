@@ -1,7 +1,7 @@
 import { RunNamespacePreparedV1, type Envelope, type LaunchErrorReason, type RunCreatedData } from '@codex-k8s/contracts';
 import type { MessageMeta } from '@codex-k8s/bus';
 import { namespaceOwner, type AgentRunRow, isLiveRun } from '@codex-k8s/db';
-import { causeOf, endRunWithLaunchError, publishCaused, runKindOf, stepOf, type Cause, type LaunchFailure } from '@codex-k8s/flow';
+import { causeOf, endRunWithLaunchError, observeRunPhase, publishCaused, runKindOf, stepOf, type Cause, type LaunchFailure } from '@codex-k8s/flow';
 import { buildBaseline, isManagedNamespace, isOwnedBy, isPermanentKubeError, kubeErrorMessage, namespaceLabels, orUndefinedIfNotFound } from '@codex-k8s/kube';
 import { errorMessage } from '@codex-k8s/runtime';
 import type { V1Namespace } from '@kubernetes/client-node';
@@ -24,6 +24,8 @@ export interface PrepareTarget {
   readonly runtime_mode: 'full-env';
   readonly namespace: string;
   readonly issue_number: number | null;
+  /** When the run was created: the phase metric counts from here. */
+  readonly created_at: Date;
   readonly slot?: { readonly slotNo: number };
 }
 
@@ -108,6 +110,7 @@ export async function prepareNamespace(deps: ProvisionerDeps, t: PrepareTarget, 
         runtime_deploy: Boolean(t.slot),
       },
     });
+    observeRunPhase('namespace_prepared', t.created_at);
     deps.log.info({ run: t.run_id, namespace: t.namespace, created, slot: t.slot?.slotNo }, 'namespace prepared');
   } catch (err) {
     if (err instanceof NamespaceRefused) return failRun(deps, t, cause, { reason: err.reason, error: err.message });
@@ -127,7 +130,7 @@ export function prepareTargetOf(run: AgentRunRow | undefined, trigger: string): 
   const kind = runKindOf(run);
   if (!kind || !stepOf(kind, NAME, trigger)?.ok.includes(RunNamespacePreparedV1.type)) return undefined;
   // Only full-env and slot routes prepare a namespace, and both are runtime mode full-env.
-  const target = { run_id: run.id, project_id: run.project_id, runtime_mode: 'full-env' as const, namespace: run.namespace, issue_number: run.issue_number };
+  const target = { run_id: run.id, project_id: run.project_id, runtime_mode: 'full-env' as const, namespace: run.namespace, issue_number: run.issue_number, created_at: run.created_at };
   if (kind !== 'slot') return target;
   return run.slot_no ? { ...target, slot: { slotNo: run.slot_no } } : undefined;
 }
