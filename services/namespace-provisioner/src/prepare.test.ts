@@ -36,11 +36,12 @@ test('the run namespace carries the platform labels under the configured domain,
   assert.equal(restricted.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
 });
 
+const createdAt = new Date('2026-11-30T10:00:00Z');
 const row = (o: Partial<AgentRunRow>): AgentRunRow =>
-  ({ id: run.run_id, project_id: run.project_id, namespace: run.namespace, runtime_mode: 'full-env', runtime_deploy: false, status: 'pending', slot_no: null, issue_number: 42, ...o }) as AgentRunRow;
+  ({ id: run.run_id, project_id: run.project_id, namespace: run.namespace, runtime_mode: 'full-env', runtime_deploy: false, status: 'pending', slot_no: null, issue_number: 42, created_at: createdAt, ...o }) as AgentRunRow;
 
 test('the namespace to prepare comes from the run row, not from the event', () => {
-  assert.deepEqual(prepareTargetOf(row({}), 'run.created'), { run_id: run.run_id, project_id: run.project_id, runtime_mode: 'full-env', namespace: run.namespace, issue_number: 42 });
+  assert.deepEqual(prepareTargetOf(row({}), 'run.created'), { run_id: run.run_id, project_id: run.project_id, runtime_mode: 'full-env', namespace: run.namespace, issue_number: 42, created_at: createdAt });
   assert.equal(prepareTargetOf(row({ runtime_mode: 'code-only' }), 'run.created'), undefined, 'code-only runs get no namespace');
   assert.equal(prepareTargetOf(row({ status: 'succeeded' }), 'run.created'), undefined, 'an ended run is never prepared again');
   assert.equal(prepareTargetOf(row({ runtime_deploy: true, slot_no: 1 }), 'run.created'), undefined, 'a slot run waits for its lease');
