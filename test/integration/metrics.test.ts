@@ -32,6 +32,8 @@ describe('metrics on every service', () => {
     const launcher = await scrape(p.services.get('agent-launcher')?.healthPort ?? 0);
     for (const phase of ['started', 'finished']) assert.ok((value(launcher, `codexk8s_run_phase_seconds_count{phase="${phase}"}`) ?? 0) >= 1, `run phase ${phase}`);
     assert.ok((value(provisioner, 'codexk8s_run_phase_seconds_count{phase="namespace_prepared"}') ?? 0) >= 1, 'run phase namespace_prepared');
+    const audit = await scrape(p.services.get('audit-writer')?.healthPort ?? 0);
+    assert.ok((value(audit, 'codexk8s_bus_messages_total{consumer="audit-writer",outcome="ack"}') ?? 0) >= 5, 'every event of the run recorded and acked by the batch consumer');
     const planner = await scrape(p.services.get('planner')?.healthPort ?? 0);
     assert.ok((value(planner, 'codexk8s_bus_messages_total{consumer="planner--webhook-received-v1",outcome="ack"}') ?? 0) >= 1);
   });

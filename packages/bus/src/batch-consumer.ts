@@ -3,6 +3,7 @@ import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Bus } from './bus.js';
 import { backoffFor, isLastDelivery, type MessageMeta, type RunningConsumer } from './consumer.js';
+import { countSettled, noteDelivery, timeHandler } from './metrics.js';
 import { ensureConsumer } from './topology.js';
 
 /** One decoded message of a batch. */
@@ -71,23 +72,27 @@ function metaOf(m: JsMsg, maxDeliver: number): MessageMeta {
  * nak(delay), other errors -> nak(backoff). The ack is a plain ack (not double-acked): handlers behind a batch
  * consumer must be idempotent, so a lost ack only means one redelivery that changes nothing.
  */
-export function settle(m: Pick<JsMsg, 'ack' | 'nak' | 'term'>, meta: MessageMeta, err: Error | undefined, how: { log: Logger; backoffMs?: readonly number[] }): void {
-  const { log, backoffMs } = how;
+export function settle(m: Pick<JsMsg, 'ack' | 'nak' | 'term'>, meta: MessageMeta, err: Error | undefined, how: { log: Logger; backoffMs?: readonly number[]; consumer?: string }): void {
+  const { log, backoffMs, consumer } = how;
   if (err === undefined) {
+    if (consumer) countSettled(consumer, 'ack');
     m.ack();
     return;
   }
   if (err instanceof RetryAfter) {
+    if (consumer) countSettled(consumer, 'wait');
     m.nak(err.delayMs);
     return;
   }
   if (err instanceof TerminalError) {
+    if (consumer) countSettled(consumer, 'term');
     log.error({ seq: meta.streamSeq, subject: meta.subject, reason: err.message }, 'terminating poison message');
     m.term(err.message.slice(0, 256));
     return;
   }
   const delay = backoffFor(meta.deliveryCount, backoffMs);
   const at = { seq: meta.streamSeq, subject: meta.subject, attempt: meta.deliveryCount, err: errorMessage(err) };
+  if (consumer) countSettled(consumer, meta.lastDelivery ? 'dead_letter' : 'retry');
   if (meta.lastDelivery) log.error(at, 'handler failed on the last allowed delivery; the message is dead-lettered');
   else log.debug({ ...at, delay }, 'handler failed; will retry');
   m.nak(delay);
@@ -113,7 +118,7 @@ export async function runBatchConsumer<T>(bus: Bus, opts: BatchConsumerOptions<T
   const consumer = await bus.js.consumers.get(stream, opts.durable);
   const log = bus.log.child({ consumer: opts.durable });
   const tracer = trace.getTracer('codex-k8s-bus');
-  const how = { log, ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}) };
+  const how = { log, consumer: opts.durable, ...(opts.backoffMs ? { backoffMs: opts.backoffMs } : {}) };
   const queued: JsMsg[] = [];
   const handling = new Set<JsMsg>();
   const inflight = new Set<Promise<void>>();
@@ -135,6 +140,7 @@ export async function runBatchConsumer<T>(bus: Bus, opts: BatchConsumerOptions<T
     });
 
   const enqueue = (m: JsMsg): void => {
+    noteDelivery(opts.durable, m);
     queued.push(m);
     if (queued.length === 1 || queued.length >= opts.maxBatch) notify();
   };
@@ -190,9 +196,12 @@ export async function runBatchConsumer<T>(bus: Bus, opts: BatchConsumerOptions<T
     let outcome: BatchOutcome | undefined;
     let failure: Error | undefined;
     if (items.length > 0) {
+      const timer = timeHandler(opts.durable);
       try {
         outcome = (await opts.handle(items)) ?? undefined;
+        timer();
       } catch (err) {
+        timer();
         failure = err instanceof Error ? err : new Error(String(err));
         if (!(failure instanceof RetryAfter) && !(failure instanceof TerminalError)) {
           log.warn({ messages: items.length, err: failure.message, delay: backoffFor(Math.max(...items.map((i) => i.meta.deliveryCount)), opts.backoffMs) }, 'batch failed; every message will be retried');

@@ -1,8 +1,9 @@
-import { RetryAfter, TerminalError, counter, errorMessage, extractTraceContext, gauge, histogram, type Logger } from '@codex-k8s/runtime';
+import { RetryAfter, TerminalError, errorMessage, extractTraceContext, type Logger } from '@codex-k8s/runtime';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Bus } from './bus.js';
 import type { Limiter } from './limiter.js';
+import { countSettled, noteDelivery, timeHandler, type SettleOutcome } from './metrics.js';
 import { ensureConsumer } from './topology.js';
 
 /** What a handler learns about the message besides its decoded value. */
@@ -45,12 +46,6 @@ export interface RunningConsumer {
   /** Stops pulling, waits for in-flight handlers to finish (and ack), then resolves. */
   close(): Promise<void>;
 }
-
-// Per consumer (durable name: `<service>--<event>-v<n>`, so the service and the event type are in it).
-const handled = counter('codexk8s_bus_messages_total', 'Messages handled, by consumer and outcome (ack, wait: handed back by RetryAfter, retry: failed and redelivered later, dead_letter: failed on the last delivery, term: poison).', ['consumer', 'outcome']);
-const handlerSeconds = histogram('codexk8s_bus_handler_seconds', 'Time from receipt to the end of the handler, by consumer.', ['consumer']);
-const redeliveries = counter('codexk8s_bus_redeliveries_total', 'Deliveries after the first (waits and retries), by consumer.', ['consumer']);
-const pendingAtDelivery = gauge('codexk8s_bus_consumer_pending', 'Messages waiting in the stream for this consumer, as of its latest delivery (num_pending).', ['consumer']);
 
 const DEFAULT_BACKOFF_MS = [250, 1_000, 2_000, 5_000, 10_000, 30_000];
 
@@ -140,13 +135,12 @@ async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger
   );
   // From receipt, not from the start of the handler: a message waiting for the shared limiter stays delivered.
   const heartbeat = setInterval(() => m.working(), Math.max(Math.floor(opts.ackWaitMs / 3), 100));
-  const timer = handlerSeconds.startTimer({ consumer: opts.durable });
-  const count = (outcome: 'ack' | 'wait' | 'retry' | 'dead_letter' | 'term'): void => {
+  const timer = timeHandler(opts.durable);
+  const count = (outcome: SettleOutcome): void => {
     timer();
-    handled.inc({ consumer: opts.durable, outcome });
+    countSettled(opts.durable, outcome);
   };
-  pendingAtDelivery.set({ consumer: opts.durable }, m.info.pending);
-  if (m.info.deliveryCount > 1) redeliveries.inc({ consumer: opts.durable });
+  noteDelivery(opts.durable, m);
   const release = opts.limiter ? await opts.limiter.acquire() : () => undefined;
   try {
     await context.with(trace.setSpan(parent, span), async () => {
