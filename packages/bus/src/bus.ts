@@ -1,7 +1,7 @@
 import { allSubjects, deadLetterStreamOf, inboxPrefix, subjectFor, type Envelope, type EventDefinition } from '@codex-k8s/contracts';
 import { errorMessage, injectTraceContext, type Logger } from '@codex-k8s/runtime';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import { buildEnvelope, type PublishInput } from './envelope.js';
 import { seedAuthenticator } from './credentials.js';
@@ -75,8 +75,25 @@ export interface Bus {
  * Reconnects forever; publishes wait for a JetStream acknowledgement, so an acked event is persisted.
  * @throws Error when the seed file is unreadable or holds no user seed, or the server refuses the credentials.
  */
+/**
+ * The first connect, retried while the server is slow or not up yet (a dial timeout or a refused connection: a busy
+ * or restarting nats-server), up to 5 attempts; a refusal of the credentials is never retried.
+ */
+async function firstConnect(options: ConnectionOptions, log: Logger): Promise<NatsConnection> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect(options);
+    } catch (err) {
+      const transient = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'ConnectionError');
+      if (!transient || attempt >= 5) throw err;
+      log.warn({ attempt, err: errorMessage(err) }, 'bus connect failed; retrying');
+      await new Promise((r) => setTimeout(r, 1_000 * attempt));
+    }
+  }
+}
+
 export async function connectBus(opts: BusOptions): Promise<Bus> {
-  const nc = await connect({
+  const nc = await firstConnect({
     servers: opts.url.split(','),
     name: opts.name,
     inboxPrefix: inboxPrefix(opts.identity ?? opts.name),
@@ -85,7 +102,7 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
     // No stack trace captured at every request/publish for a better timeout message: 7.5% of audit-writer's CPU.
     noAsyncTraces: true,
     ...(opts.nkeySeedFile ? { authenticator: seedAuthenticator(opts.nkeySeedFile) } : {}),
-  });
+  }, opts.log);
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   const advisoryStream = deadLetterStreamOf(opts.stream);
