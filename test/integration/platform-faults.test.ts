@@ -18,55 +18,30 @@ function assertAnsweredInTime(during: readonly TrackedDelivery[]): void {
   assert.deepEqual(during.filter((d) => d.statuses[0] === 0).map((d) => `#${d.issue}`), [], 'every delivery during the outage was answered within 10 s');
 }
 
-describe('Postgres killed for 10 s with 20 runs in flight', () => {
-  let p: Platform;
-  before(async () => {
-    p = await startPlatform({ proxied: ['postgres'] });
-  });
-  after(async () => p?.stop());
+// Each outage on its own platform: which server's proxy fails, how, for how long.
+const OUTAGES = [
+  // reset: every connection dropped and every new one closed at once (a Postgres that was killed and is restarting)
+  { title: 'Postgres killed for 10 s with 20 runs in flight', server: 'postgres', mode: 'reset', ms: 10_000, firstIssue: 1000 },
+  // blackhole: connections accepted, nothing answered (pool connect timeouts, requests that hang)
+  { title: 'Postgres frozen for 20 s with 20 runs in flight', server: 'postgres', mode: 'blackhole', ms: 20_000, firstIssue: 1100 },
+  { title: 'NATS killed for 10 s with 20 runs in flight', server: 'nats', mode: 'reset', ms: 10_000, firstIssue: 1200 },
+] as const;
 
-  test('no service exits, every run ends once, nothing is left behind', async () => {
-    const proxy = p.proxies.postgres;
-    if (!proxy) throw new Error('no postgres proxy');
-    // reset: every connection dropped and every new one closed at once (a Postgres that was killed and is restarting)
-    const { deliveries, during } = await deliverAcrossOutage(p, { proxy, mode: 'reset', ms: 10_000, firstIssue: 1000, count: RUNS });
-    assertAnsweredInTime(during);
-    await waitUntilSettled(p, deliveries, 120_000);
-    await assertNothingLostOrStuck(p, deliveries);
-  });
-});
+for (const o of OUTAGES) {
+  describe(o.title, () => {
+    let p: Platform;
+    before(async () => {
+      p = await startPlatform({ proxied: [o.server] });
+    });
+    after(async () => p?.stop());
 
-describe('Postgres frozen for 20 s with 20 runs in flight', () => {
-  let p: Platform;
-  before(async () => {
-    p = await startPlatform({ proxied: ['postgres'] });
+    test('no service exits, every run ends once, nothing is left behind', async () => {
+      const proxy = p.proxies[o.server];
+      if (!proxy) throw new Error(`no ${o.server} proxy`);
+      const { deliveries, during } = await deliverAcrossOutage(p, { proxy, mode: o.mode, ms: o.ms, firstIssue: o.firstIssue, count: RUNS });
+      assertAnsweredInTime(during);
+      await waitUntilSettled(p, deliveries, 120_000);
+      await assertNothingLostOrStuck(p, deliveries);
+    });
   });
-  after(async () => p?.stop());
-
-  test('no service exits, every run ends once, nothing is left behind', async () => {
-    const proxy = p.proxies.postgres;
-    if (!proxy) throw new Error('no postgres proxy');
-    // blackhole: connections accepted, nothing answered (pool connect timeouts, requests that hang)
-    const { deliveries, during } = await deliverAcrossOutage(p, { proxy, mode: 'blackhole', ms: 20_000, firstIssue: 1100, count: RUNS });
-    assertAnsweredInTime(during);
-    await waitUntilSettled(p, deliveries, 120_000);
-    await assertNothingLostOrStuck(p, deliveries);
-  });
-});
-
-describe('NATS killed for 10 s with 20 runs in flight', () => {
-  let p: Platform;
-  before(async () => {
-    p = await startPlatform({ proxied: ['nats'] });
-  });
-  after(async () => p?.stop());
-
-  test('no service exits, every run ends once, nothing is left behind', async () => {
-    const proxy = p.proxies.nats;
-    if (!proxy) throw new Error('no nats proxy');
-    const { deliveries, during } = await deliverAcrossOutage(p, { proxy, mode: 'reset', ms: 10_000, firstIssue: 1200, count: RUNS });
-    assertAnsweredInTime(during);
-    await waitUntilSettled(p, deliveries, 120_000);
-    await assertNothingLostOrStuck(p, deliveries);
-  });
-});
+}
