@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createDb, migrateToLatest } from '@codex-k8s/db';
-import { buildBaseline, labelKeys, ObjectApplier } from '@codex-k8s/kube';
+import { buildBaseline, labelKeys, loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
 import { PLATFORM_SERVICES, REPO_ROOT, postWebhook, stackEnv, startServiceProcess, startStack, stopStack, type ServiceProcess } from '@codex-k8s/stack';
-import { KubeConfig } from '@kubernetes/client-node';
 import { ensurePlatformNamespace } from '../scripts/dev/namespace.js';
+import { cpuMeter, processTree } from './cpu.js';
 import { seedSampleProject } from '../scripts/dev/seed.js';
 import { baselineSpec, readConfig as readProvisionerConfig } from '../services/namespace-provisioner/src/config.js';
 
@@ -29,13 +29,26 @@ const metric = async (svc: string, series: string): Promise<number> => {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line ? Number(line.slice(series.length + 1)) : 0;
 };
+/** CPU of the servers and the services, per group, for a phase: where the time of a burst goes on 2 cores. */
+const meter = () => {
+  const k = stack.kube?.pids;
+  return cpuMeter({
+    'kube-apiserver': () => (k ? [k.apiserver] : []),
+    etcd: () => (k ? [k.etcd] : []),
+    'controllers, scheduler, kwok': () => (k ? [k.controllerManager, k.scheduler, k.kwok] : []),
+    'cert-manager': () => (stack.certManager ? [stack.certManager.pid] : []),
+    postgres: () => (stack.postgres ? processTree(stack.postgres.pid) : []),
+    'nats-server': () => (stack.nats ? [stack.nats.pid] : []),
+    ...Object.fromEntries(PLATFORM_SERVICES.map((svc) => [svc, () => running.flatMap((r) => (r.name === svc && r.process.pid ? [r.process.pid] : []))])),
+    'this process': () => [process.pid],
+  });
+};
 const rssMb = (pid: number | undefined): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
 
 /** The same objects the provisioner makes for RUNS namespaces, created straight against the apiserver, 4 in flight. */
 async function floorMs(kubeconfig: string): Promise<number> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const applier = ObjectApplier.forConfig(kc);
+  // The same client the services use (keep-alive connections): the floor is the apiserver's, not the client's.
+  const applier = ObjectApplier.forConfig(loadKubeConfig(kubeconfig));
   const keys = labelKeys('codex-k8s.dev');
   // Exactly the objects the provisioner makes with this environment (its own config module).
   const spec = baselineSpec(readProvisionerConfig({ ...process.env, ...env }));
@@ -56,11 +69,14 @@ try {
   await migrateToLatest(db);
   await seedSampleProject(db);
   if (env.KUBECONFIG) await ensurePlatformNamespace(env.KUBECONFIG, 'codex-k8s-system');
+  const floorCpu = meter();
   const floor = await floorMs(env.KUBECONFIG ?? '');
+  const floorUsed = floorCpu.stop();
   for (const svc of PLATFORM_SERVICES) running.push(await startServiceProcess(svc, { env, logFile: join(stack.dir, 'logs', `bench-burst-${svc}.log`), http: svc === 'webhook-ingress' }));
   const ingress = running.find((s) => s.name === 'webhook-ingress');
   const fixture = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/issues-labeled.json'), 'utf8')) as { issue: { number: number } };
   const bodies = Array.from({ length: RUNS }, (_, i) => JSON.stringify({ ...fixture, issue: { ...fixture.issue, number: 10_000 + i } }));
+  const burstCpu = meter();
   const t0 = performance.now();
   await Promise.all(bodies.map((body) => postWebhook(`http://127.0.0.1:${ingress?.httpPort ?? 0}`, { delivery: randomUUID(), event: 'issues', body, secret: 'bench-burst' })));
   const count = async (type: string): Promise<number> => Number((await sql<{ n: string }>`select count(*) as n from flow_events where event_type = ${type}`.execute(db)).rows[0]?.n ?? 0);
@@ -72,6 +88,7 @@ try {
     return performance.now() - t0;
   };
   const prepared = await until('run.namespace.prepared');
+  const burstUsed = burstCpu.stop();
   const cleaned = await until('run.namespace.cleaned');
   await new Promise((r) => setTimeout(r, 3_000));
   const attempts = await metric('agent-launcher', 'codexk8s_run_finish_total{outcome="attempted"}');
@@ -83,6 +100,10 @@ try {
   say(`  all run.namespace.cleaned               ${(cleaned / 1000).toFixed(1).padStart(6)} s`);
   say(`  finish attempts per run                 ${(attempts / RUNS).toFixed(2).padStart(6)}      1`);
   say(`  namespace deletes per run               ${(deletes / RUNS).toFixed(2).padStart(6)}      1`);
+  say(`\nCPU s spent until all prepared        floor   platform`);
+  for (const k of Object.keys(burstUsed)) say(`  ${k.padEnd(36)}${((floorUsed[k] ?? 0) / 1000).toFixed(2).padStart(6)} ${((burstUsed[k] ?? 0) / 1000).toFixed(2).padStart(9)}`);
+  const total = (u: Record<string, number>): number => Object.values(u).reduce((a, b) => a + b, 0) / 1000;
+  say(`  ${'all'.padEnd(36)}${total(floorUsed).toFixed(2).padStart(6)} ${total(burstUsed).toFixed(2).padStart(9)}   (2 cores: ${((2 * floor) / 1000).toFixed(1)} / ${((2 * prepared) / 1000).toFixed(1)} CPU s available)`);
   say(`  RSS of the seven after the burst        ${running.reduce((a, s) => a + rssMb(s.process.pid), 0).toFixed(0).padStart(6)} MB   < 500 MB at idle`);
 } finally {
   await Promise.all(running.map((s) => s.stop()));

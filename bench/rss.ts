@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDb, migrateToLatest } from '@codex-k8s/db';
-import { PLATFORM_SERVICES, stackEnv, startServiceProcess, startStack, stopStack, type ServiceProcess } from '@codex-k8s/stack';
+import { PLATFORM_SERVICES, serviceNodeEnv, stackEnv, startServiceProcess, startStack, stopStack, type ServiceProcess } from '@codex-k8s/stack';
 import { ensurePlatformNamespace } from '../scripts/dev/namespace.js';
 
-// `npm run bench -- --rss` (or `node scripts/bootstrap.mjs bench/rss.ts`): the resident memory of the seven services
-// at idle, started as compiled JavaScript (how they run) and from the TypeScript sources through tsx (how they ran
-// before), side by side on the same stack. Run `npm run build` first. Prints figures; asserts nothing.
+// `node scripts/bootstrap.mjs bench/rss.ts` (part of `npm run bench -- --all`): the resident memory of the seven
+// services at idle, side by side on the same stack: compiled JavaScript with the services' Node settings (how they
+// run: serviceNodeEnv, docs/adr/0004), compiled with Node's defaults, and from the TypeScript sources
+// through tsx with Node's defaults (how they ran before). Run `npm run build` first. Prints figures; asserts nothing.
 const TARGET_MB = 500;
 const rssMb = (pid: number | undefined): number => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -21,7 +22,9 @@ await migrateToLatest(db);
 await db.destroy();
 if (env.KUBECONFIG) await ensurePlatformNamespace(env.KUBECONFIG, 'codex-k8s-system');
 
-async function measure(mode: 'compiled' | 'tsx'): Promise<Map<string, number>> {
+type Mode = 'settings' | 'compiled' | 'tsx';
+async function measure(mode: Mode): Promise<Map<string, number>> {
+
   const running: ServiceProcess[] = [];
   try {
     for (const svc of PLATFORM_SERVICES) {
@@ -30,6 +33,7 @@ async function measure(mode: 'compiled' | 'tsx'): Promise<Map<string, number>> {
           env: { ...env, ...(mode === 'tsx' ? { CODEXK8S_RUN_FROM_SOURCE: '1' } : {}) },
           logFile: join(stack.dir, 'logs', `bench-rss-${mode}-${svc}.log`),
           http: svc === 'webhook-ingress',
+          nodeEnv: mode === 'settings' ? serviceNodeEnv(svc) : {},
         }),
       );
     }
@@ -41,12 +45,14 @@ async function measure(mode: 'compiled' | 'tsx'): Promise<Map<string, number>> {
 }
 
 try {
+  const settings = await measure('settings');
   const compiled = await measure('compiled');
   const tsx = await measure('tsx');
   const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
-  console.log('\nRSS at idle (MB)        compiled      tsx');
-  for (const svc of PLATFORM_SERVICES) console.log(`  ${svc.padEnd(22)}${(compiled.get(svc) ?? 0).toFixed(0).padStart(8)}${(tsx.get(svc) ?? 0).toFixed(0).padStart(9)}`);
-  console.log(`  ${'all seven'.padEnd(22)}${sum(compiled).toFixed(0).padStart(8)}${sum(tsx).toFixed(0).padStart(9)}   target < ${TARGET_MB} MB (compiled)`);
+  const row = (label: string, f: (m: Map<string, number>) => number): string => `  ${label.padEnd(22)}${[settings, compiled, tsx].map((m) => f(m).toFixed(0).padStart(10)).join('')}`;
+  console.log(`\nRSS at idle (MB)        services'   compiled,       tsx,\n                        settings   defaults  defaults`);
+  for (const svc of PLATFORM_SERVICES) console.log(`${row(svc, (m) => m.get(svc) ?? 0)}   ${Object.entries(serviceNodeEnv(svc)).map(([k, v]) => `${k}="${v}"`).join(' ')}`);
+  console.log(`${row('all seven', sum)}   target < ${TARGET_MB} MB (services' settings)`);
 } finally {
   await stopStack(name, { purge: true });
 }

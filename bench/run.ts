@@ -8,6 +8,7 @@ import { BUS_ADMIN } from '@codex-k8s/contracts';
 import { createDb } from '@codex-k8s/db';
 import { createLogger } from '@codex-k8s/runtime';
 import { REPO_ROOT, stackEnv, startServiceProcess, startStack, stopStack } from '@codex-k8s/stack';
+import { cpuMeter, processTree } from './cpu.js';
 import { runLoad, type LoadResult } from './load.js';
 import { runOpenLoop, type OpenLoopResult } from './open-loop.js';
 
@@ -45,13 +46,13 @@ const peakRssMb = (pid: number | undefined): number => {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 };
 
-async function startBare(): Promise<{ port: number; stop: () => void }> {
+async function startBare(): Promise<{ port: number; pid: number; stop: () => void }> {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO_ROOT, 'bench/bare-server.ts')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.once('data', (b: Buffer) => resolve(Number(b.toString().trim())));
     child.once('exit', (c) => reject(new Error(`bare server exited ${c}`)));
   });
-  return { port, stop: () => child.kill('SIGTERM') };
+  return { port, pid: child.pid ?? 0, stop: () => child.kill('SIGTERM') };
 }
 
 // A stopped benchmark must not leave servers behind.
@@ -59,6 +60,10 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () =
 const stack = await startStack({ name, with: ['postgres', 'nats'], log: (l) => console.error(`   ${l}`) });
 const env: Record<string, string> = { ...stackEnv(stack), ...bus, LOG_LEVEL: 'warn', CODEXK8S_GITHUB_WEBHOOK_SECRET: secret };
 const results: LoadResult[] = [];
+const cpu: Record<string, number>[] = [];
+/** CPU of the server under test, Postgres (postmaster and backends), nats-server and this process (the load generator). */
+const meter = (server: number) =>
+  cpuMeter({ server: () => [server], postgres: () => (stack.postgres ? processTree(stack.postgres.pid) : []), nats: () => (stack.nats ? [stack.nats.pid] : []), loadgen: () => [process.pid] });
 // As bus-admin: creates the streams up front (audit-writer, which owns them, starts only for part 2; webhook-ingress
 // waits for them) and reads the backlog afterwards.
 const admin = await connectBus({
@@ -74,13 +79,28 @@ try {
   const bare = await startBare();
   const bareUrl = `http://127.0.0.1:${bare.port}/api/v1/webhooks/github`;
   await runLoad({ label: 'warm-up', url: bareUrl, body, secret, concurrency, seconds: 2, okStatus: 202 });
+  const bareCpu = meter(bare.pid);
   results.push(await runLoad({ label: 'bare fastify route', url: bareUrl, body, secret, concurrency, seconds, okStatus: 202 }));
+  cpu.push(bareCpu.stop());
   bare.stop();
+
+  // The cost of the services' Node settings (ADR 0004) on throughput, same run: the ingress with Node's defaults.
+  const defaults = await startServiceProcess('webhook-ingress', { env, http: true, logFile: join(stack.dir, 'logs', `bench-ingress-defaults-${run}.log`), nodeEnv: {} });
+  const defaultsUrl = `http://127.0.0.1:${defaults.httpPort ?? 0}/api/v1/webhooks/github`;
+  await runLoad({ label: 'warm-up', url: defaultsUrl, body, secret, concurrency, seconds: 2, okStatus: 202 });
+  const defaultsCpu = meter(defaults.process.pid ?? 0);
+  const defaultsR = await runLoad({ label: "webhook-ingress with Node's defaults", url: defaultsUrl, body, secret, concurrency, seconds, okStatus: 202 });
+  const defaultsUsed = defaultsCpu.stop();
+  await defaults.stop();
 
   const ingress = await startServiceProcess('webhook-ingress', { env, http: true, logFile: join(stack.dir, 'logs', `bench-ingress-${run}.log`) });
   const url = `http://127.0.0.1:${ingress.httpPort ?? 0}/api/v1/webhooks/github`;
   await runLoad({ label: 'warm-up', url, body, secret, concurrency, seconds: 2, okStatus: 202 });
+  const ingressCpu = meter(ingress.process.pid ?? 0);
   results.push(await runLoad({ label: 'webhook-ingress (HMAC + store + publish)', url, body, secret, concurrency, seconds, okStatus: 202 }));
+  cpu.push(ingressCpu.stop());
+  results.push(defaultsR);
+  cpu.push(defaultsUsed);
   const open: OpenLoopResult[] = [];
   for (const rate of rates) {
     await new Promise((r) => setTimeout(r, 1_000)); // let the previous load's tail settle
@@ -95,6 +115,16 @@ try {
   for (const r of results) console.log(`| ${r.label} | ${r.perSecond.toFixed(0)} | ${r.p50Ms.toFixed(2)} | ${r.p99Ms.toFixed(2)} | ${r.maxMs.toFixed(1)} | ${r.failed} |`);
   const [bareR, ingressR] = results as [LoadResult, LoadResult];
   console.log(`ingress ratio (webhook-ingress accepted/s / bare fastify route accepted/s): ${(ingressR.perSecond / bareR.perSecond).toFixed(2)}`);
+  // Where the CPU goes: on 2 cores the closed loop is bounded by the CPU all processes spend per accepted request.
+  console.log('\nCPU ms per accepted request (closed loop), by process');
+  console.log('| target | server | postgres | nats-server | load generator | all | bound at 2 cores, req/s |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  results.forEach((r, i) => {
+    const c = cpu[i] ?? {};
+    const per = (k: string): number => (c[k] ?? 0) / Math.max(1, r.perSecond * seconds);
+    const all = ['server', 'postgres', 'nats', 'loadgen'].reduce((sum, k) => sum + per(k), 0);
+    console.log(`| ${r.label} | ${per('server').toFixed(3)} | ${per('postgres').toFixed(3)} | ${per('nats').toFixed(3)} | ${per('loadgen').toFixed(3)} | ${all.toFixed(3)} | ${(2000 / all).toFixed(0)} |`);
+  });
   console.log(`\nwebhook-ingress open loop, ${openSeconds} s per rate, signed unique deliveries, latency from the scheduled send time`);
   console.log('| rate req/s | sent | 202 | errors | answered/s | p50 ms | p99 ms | max ms |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|');

@@ -1,11 +1,13 @@
-import { HttpMethod, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { HttpMethod, KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { PooledKubeConfig } from './agent.js';
 
 /**
  * The cluster connection of a service: the kubeconfig file named by KUBECONFIG when given, else the in-cluster
- * ServiceAccount (a Deployment from deploy/). One place, so every service connects the same way.
+ * ServiceAccount (a Deployment from deploy/). One place, so every service connects the same way, over
+ * keep-alive connections (PooledKubeConfig).
  */
-export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
-  const kc = new KubeConfig();
+export function loadKubeConfig(kubeconfigPath?: string): PooledKubeConfig {
+  const kc = new PooledKubeConfig();
   if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
   else kc.loadFromCluster();
   return kc;

@@ -1,4 +1,5 @@
 export { loadKubeConfig, ObjectApplier } from './client.js';
+export { AgentPool, PooledKubeConfig } from './agent.js';
 export { isAlreadyExists, isConflict, isForbidden, isGone, isNotFound, isPermanentKubeError, kubeErrorMessage, orUndefinedIfNotFound, statusOf } from './errors.js';
 export { agentJobName, runNamespaceName, shortId, toDnsLabel, toLabelValue } from './names.js';
 export { isManagedNamespace, isManagedRunNamespace, isOwnedBy, labelKeys, MANAGED_BY, NAMESPACE_PURPOSE_RUN, NAMESPACE_PURPOSE_SLOT, namespaceLabels } from './labels.js';

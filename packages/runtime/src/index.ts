@@ -2,7 +2,7 @@ export { BaseEnv, ConfigError, envSchemas, loadConfig, readConfigOrExit } from '
 export type { BaseConfig } from './config.js';
 export { REDACT_PATHS, createLogger } from './logger.js';
 export type { Logger } from './logger.js';
-export { RetryAfter, TerminalError, errorMessage } from './errors.js';
+export { MIN_LOOK_AGAIN_MS, RetryAfter, TerminalError, errorMessage, lookAgainIn } from './errors.js';
 export { onShutdown } from './shutdown.js';
 export { startHealth } from './health.js';
 export type { HealthServer } from './health.js';

@@ -1,10 +1,15 @@
 import { context, propagation, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { createRequire } from 'node:module';
+import type * as OtlpExporter from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+// The OTLP exporter (with protobufjs, sdk-metrics and sdk-logs behind it, ~300 modules and ~2.5 MB per service) is
+// loaded only when an endpoint is configured: without one every service would carry it at idle for nothing.
+const requireLazily = createRequire(import.meta.url);
 
 export interface Telemetry {
   readonly tracer: Tracer;
@@ -20,6 +25,7 @@ export function initTelemetry(opts: { serviceName: string; env?: NodeJS.ProcessE
   const env = opts.env ?? process.env;
   const spanProcessors: SpanProcessor[] = [...(opts.processors ?? [])];
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) {
+    const { OTLPTraceExporter } = requireLazily('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpExporter;
     spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
   }
   const provider = new NodeTracerProvider({

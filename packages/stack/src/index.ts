@@ -10,7 +10,7 @@ export type { KubeHandle } from './kube.js';
 export { ensureKubeIdentities, KUBE_SERVICES, kubeIdentityManifests, PLATFORM_NAMESPACE, SERVICE_KUBECONFIG_DIR, serviceKubeconfigFile, serviceKubeconfigPath } from './kube-identities.js';
 export { freePort, isAlive, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
 export { REPO_ROOT, cacheDir, resolveBinaries, stackDir } from './paths.js';
-export { PLATFORM_SERVICES, restartDelayMs, serviceSeedFile, startServiceProcess } from './services.js';
+export { PLATFORM_SERVICES, restartDelayMs, serviceNodeEnv, serviceSeedFile, startServiceProcess } from './services.js';
 export type { ServiceProcess, ServiceProcessOptions } from './services.js';
 export { postWebhook, signWebhook } from './webhook.js';
 export type { WebhookPost } from './webhook.js';

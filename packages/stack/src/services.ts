@@ -44,6 +44,8 @@ export interface ServiceProcessOptions {
   readonly supervise?: boolean;
   /** Told of each unexpected exit before the restart (dev prints it). */
   readonly onRestart?: (info: { name: string; code: number | null; signal: NodeJS.Signals | null; delayMs: number }) => void;
+  /** Node's settings as environment (default serviceNodeEnv(name)); bench/ compares them with Node's defaults (`{}`). */
+  readonly nodeEnv?: Readonly<Record<string, string>>;
 }
 
 /** Delay before the n-th restart (1-based): 1 s doubling to 30 s, like a kubelet's CrashLoopBackOff (shorter). Pure. */
@@ -68,6 +70,18 @@ export function serviceSeedFile(name: string, env: Record<string, string>): stri
  * Starts one service as a single node process (its compiled `dist/main.js` when the build is current, else the
  * sources with `--import tsx`; no CLI wrapper, so a signal reaches the service itself) and waits until its /readyz answers 200. Output goes to `logFile`.
  */
+/**
+ * How a service's Node runs, here and in its Deployment (deploy/base/<service>/deployment.yaml says the same, a test
+ * keeps them equal; docs/adr/0004): one V8 worker thread (single-threaded I/O loops on small nodes), at most two
+ * malloc arenas, and, except on the two hot paths (webhook-ingress, audit-writer, where it cost ~10% throughput in
+ * bench/run.ts), the young generation's semi-spaces capped at 1 MB instead of growing to 16 MB each during start-up
+ * and staying there (~30 MB less per process).
+ */
+export function serviceNodeEnv(name: string): Readonly<Record<string, string>> {
+  const hot = name === 'webhook-ingress' || name === 'audit-writer';
+  return { NODE_OPTIONS: hot ? '--v8-pool-size=1' : '--max-semi-space-size=1 --v8-pool-size=1', MALLOC_ARENA_MAX: '2' };
+}
+
 export async function startServiceProcess(name: string, opts: ServiceProcessOptions): Promise<ServiceProcess> {
   const healthPort = await freePort();
   const httpPort = opts.http ? await freePort() : undefined;
@@ -76,6 +90,7 @@ export async function startServiceProcess(name: string, opts: ServiceProcessOpti
   // Compiled JavaScript when the build is current (a fraction of tsx's memory), the sources through tsx otherwise.
   const compiled = compiledEntry(name, { ...process.env, ...opts.env });
   const argv = compiled ? [compiled] : ['--conditions=source', '--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')];
+  const nodeEnv = opts.nodeEnv ?? serviceNodeEnv(name);
   const seed = serviceSeedFile(name, opts.env);
   // The admin KUBECONFIG tools and tests use never reaches a service that has an identity of its own.
   const kubeconfig = serviceKubeconfigFile(name, opts.env, opts.kubeconfig);
@@ -83,7 +98,7 @@ export async function startServiceProcess(name: string, opts: ServiceProcessOpti
   const spawnChild = (): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } => {
     const child = spawn(process.execPath, argv, {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...given, ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}), ...(seed ? { NATS_NKEY_SEED_FILE: seed } : {}), HEALTH_PORT: String(healthPort), ...(httpPort ? { HTTP_PORT: String(httpPort) } : {}) },
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...given, ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}), ...(seed ? { NATS_NKEY_SEED_FILE: seed } : {}), ...nodeEnv, HEALTH_PORT: String(healthPort), ...(httpPort ? { HTTP_PORT: String(httpPort) } : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.pipe(out, { end: false });

@@ -1,6 +1,7 @@
 import type { DeployProgress } from '@codex-k8s/db';
 import { planDeploy, type ConfigSource, type PlannedUnit, type ResolvedStack } from '@codex-k8s/services-config';
 import type { ObjectApplier } from '@codex-k8s/kube';
+import { lookAgainIn } from '@codex-k8s/runtime';
 import { UnitError, applyObjects, checkScopes, placeIn, removePreviousJobs, unitState } from './apply.js';
 import { fingerprint } from './fingerprint.js';
 import { renderUnit, type RenderedObject } from './manifests.js';
@@ -20,7 +21,7 @@ export interface StepDeps {
   readonly fieldManager: string;
   /** How long one unit may take from its start (previous Jobs deleted, applied, ready). */
   readonly timeoutMs: number;
-  /** How soon to look again while a unit is not ready. */
+  /** The longest hand-back while a unit is not ready; sooner while it has not waited long (lookAgainIn). */
   readonly pollMs: number;
   readonly now?: () => Date;
 }
@@ -61,7 +62,7 @@ export const NO_PROGRESS: DeployProgress = { fingerprint: null, unitsDone: 0, un
  */
 export async function deployStep(deps: StepDeps, input: DeployInput): Promise<DeployStep> {
   const now = deps.now ?? (() => new Date());
-  const rendered = await renderAll(input);
+  const rendered = await renderDeploy(input);
   const all = rendered.flatMap((r) => r.objects);
   const fp = fingerprint(input.stack.namespace, all);
   const fresh = input.progress.fingerprint !== fp;
@@ -93,7 +94,7 @@ export async function deployStep(deps: StepDeps, input: DeployInput): Promise<De
       const leaving = await removePreviousJobs(deps.applier, objects);
       if (leaving.length > 0) {
         if (late()) throw new UnitError(`${leaving.join(', ')}: the previous Job was not deleted within ${Math.round(deps.timeoutMs / 1000)}s`);
-        return { state: 'waiting', delayMs: deps.pollMs, awaiting: `previous ${leaving.join(', ')} to be deleted` };
+        return { state: 'waiting', delayMs: lookAgainIn(now().getTime() - startedAt.getTime(), deps.pollMs), awaiting: `previous ${leaving.join(', ')} to be deleted` };
       }
       await applyObjects(deps.applier, deps.fieldManager, objects);
       p = { ...p, unitAppliedAt: now() };
@@ -102,7 +103,8 @@ export async function deployStep(deps: StepDeps, input: DeployInput): Promise<De
     const state = await unitState(deps.applier, objects);
     if (!state.ready) {
       if (late()) throw new UnitError(`${r.unit.group}/${r.unit.name} not ready after ${Math.round(deps.timeoutMs / 1000)}s: waiting for ${state.awaiting}`);
-      return { state: 'waiting', delayMs: deps.pollMs, awaiting: state.awaiting };
+      const appliedAt = p.unitAppliedAt ?? startedAt;
+      return { state: 'waiting', delayMs: lookAgainIn(now().getTime() - appliedAt.getTime(), deps.pollMs), awaiting: state.awaiting };
     }
     const done: UnitProgress = { unit: r.unit, objects: objects.map((o) => `${o.kind ?? ''}/${o.metadata?.name ?? ''}`), startedAt, readyAt: now() };
     input.log(stage, `${r.unit.group}/${r.unit.name} ready in ${done.readyAt.getTime() - startedAt.getTime()} ms`);
@@ -114,7 +116,7 @@ export async function deployStep(deps: StepDeps, input: DeployInput): Promise<De
 }
 
 /** Every unit of the plan rendered, in plan order (units without manifests have no objects). */
-async function renderAll(input: Pick<DeployInput, 'src' | 'stack' | 'vars'>): Promise<{ unit: PlannedUnit; objects: RenderedObject[] }[]> {
+export async function renderDeploy(input: Pick<DeployInput, 'src' | 'stack' | 'vars'>): Promise<{ unit: PlannedUnit; objects: RenderedObject[] }[]> {
   const byName = new Map<string, { name: string; manifests: readonly { path: string }[] }>([
     ...input.stack.infrastructure.map((i) => [i.name, i] as const),
     ...input.stack.services.map((s) => [s.name, s] as const),

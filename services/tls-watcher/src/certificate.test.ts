@@ -58,7 +58,9 @@ test('the watcher waits without holding the message until the deadline counted f
   const at = (s: number) => ({ now: new Date(startedAt.getTime() + s * 1000), startedAt, timeoutMs: 60_000, pollMs: 2_000 });
   const pending = { state: 'pending' as const, reason: 'InProgress', message: 'issuing' };
   assert.deepEqual(tlsStep({ state: 'ready' }, at(5)), { step: 'ready' });
-  assert.deepEqual(tlsStep(pending, at(5)), { step: 'wait', delayMs: 2_000 });
+  assert.deepEqual(tlsStep(pending, at(0.3)), { step: 'wait', delayMs: 100 }, 'a fresh certificate is looked at again soon');
+  assert.deepEqual(tlsStep(pending, at(3)), { step: 'wait', delayMs: 750 }, 'a quarter of the time pending');
+  assert.deepEqual(tlsStep(pending, at(9)), { step: 'wait', delayMs: 2_000 }, 'at most the poll interval');
   assert.deepEqual(tlsStep(pending, at(59.5)), { step: 'wait', delayMs: 500 }, 'never waits past the deadline');
   assert.deepEqual(tlsStep(pending, at(60)), { step: 'fail', last: pending });
   const failed = { state: 'failed' as const, reason: 'Failed', message: 'issuer not found' };

@@ -1,3 +1,5 @@
+import { lookAgainIn } from '@codex-k8s/runtime';
+
 /** What a cert-manager Certificate says about itself for one slot host (pure). */
 export type CertificateState = { readonly state: 'ready' } | { readonly state: 'pending'; readonly reason: string; readonly message: string } | { readonly state: 'failed'; readonly reason: string; readonly message: string };
 
@@ -57,7 +59,8 @@ export function certificateState(cert: CertificateView | undefined, host: string
 export type TlsStep = { readonly step: 'ready' } | { readonly step: 'fail'; readonly last: CertificateState } | { readonly step: 'wait'; readonly delayMs: number };
 
 /**
- * The next step for a slot's certificate (pure): ready -> ready; failed -> fail; pending -> wait `pollMs` while the
+ * The next step for a slot's certificate (pure): ready -> ready; failed -> fail; pending -> wait (a quarter of the time
+ * pending so far, at most `pollMs`: lookAgainIn) while the
  * deadline (counted from when the deploy was announced, so restarts do not extend it) has not passed, else fail
  * with the last pending state as the cause.
  */
@@ -65,5 +68,5 @@ export function tlsStep(state: CertificateState, o: { now: Date; startedAt: Date
   if (state.state === 'ready') return { step: 'ready' };
   if (state.state === 'failed') return { step: 'fail', last: state };
   const left = o.startedAt.getTime() + o.timeoutMs - o.now.getTime();
-  return left > 0 ? { step: 'wait', delayMs: Math.min(o.pollMs, left) } : { step: 'fail', last: state };
+  return left > 0 ? { step: 'wait', delayMs: Math.min(lookAgainIn(o.now.getTime() - o.startedAt.getTime(), o.pollMs), left) } : { step: 'fail', last: state };
 }
