@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { listFlowEvents, type FlowEventRow } from '@codex-k8s/db';
 import { KUBE_SERVICES, serviceKubeconfigPath } from '@codex-k8s/stack';
 import { seedSampleProject } from '../../scripts/dev/seed.js';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '@codex-k8s/kube';
 import { parse, stringify } from 'yaml';
 import { freshDatabase, type TestDatabase } from './database.js';
 import { requireEnv, uniqueBus, uniqueSuffix } from './env.js';
@@ -59,10 +60,9 @@ export interface Platform {
 
 export const PLATFORM_SERVICE_ORDER = ['audit-writer', 'planner', 'namespace-provisioner', 'agent-launcher', 'webhook-ingress'] as const;
 
+/** The stack's admin kubeconfig, over keep-alive connections like the services' (loadKubeConfig). */
 export function adminKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromFile(requireEnv('KUBECONFIG'));
-  return kc;
+  return loadKubeConfig(requireEnv('KUBECONFIG'));
 }
 
 /** The proxies of `proxied` servers and what the services use instead of each server: URLs and kubeconfigs. */
