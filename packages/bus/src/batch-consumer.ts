@@ -1,9 +1,10 @@
-import { RetryAfter, TerminalError, errorMessage, extractTraceContext, type Logger } from '@codex-k8s/runtime';
+import { RetryAfter, TerminalError, errorMessage, extractTraceContext } from '@codex-k8s/runtime';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Bus } from './bus.js';
-import { backoffFor, isLastDelivery, type MessageMeta, type RunningConsumer } from './consumer.js';
-import { countSettled, noteDelivery, timeHandler } from './metrics.js';
+import type { RunningConsumer } from './consumer.js';
+import { noteDelivery, timeHandler } from './metrics.js';
+import { backoffFor, metaOf, settle, type MessageMeta } from './settle.js';
 import { ensureConsumer } from './topology.js';
 
 /** One decoded message of a batch. */
@@ -52,50 +53,6 @@ interface Pending {
   readonly msg: JsMsg;
   readonly meta: MessageMeta;
   readonly span: Span;
-}
-
-function metaOf(m: JsMsg, maxDeliver: number): MessageMeta {
-  const headers: Record<string, string> = {};
-  for (const k of m.headers?.keys() ?? []) headers[k.toLowerCase()] = m.headers?.get(k) ?? '';
-  return {
-    subject: m.subject,
-    streamSeq: m.seq,
-    deliveryCount: m.info.deliveryCount,
-    lastDelivery: isLastDelivery(m.info.deliveryCount, maxDeliver),
-    publishedAt: m.time,
-    headers,
-  };
-}
-
-/**
- * Settles one message the way `runConsumer` does: success -> ack, TerminalError -> term(reason), RetryAfter ->
- * nak(delay), other errors -> nak(backoff). The ack is a plain ack (not double-acked): handlers behind a batch
- * consumer must be idempotent, so a lost ack only means one redelivery that changes nothing.
- */
-export function settle(m: Pick<JsMsg, 'ack' | 'nak' | 'term'>, meta: MessageMeta, err: Error | undefined, how: { log: Logger; backoffMs?: readonly number[]; consumer?: string }): void {
-  const { log, backoffMs, consumer } = how;
-  if (err === undefined) {
-    if (consumer) countSettled(consumer, 'ack');
-    m.ack();
-    return;
-  }
-  if (err instanceof RetryAfter) {
-    if (consumer) countSettled(consumer, 'wait');
-    m.nak(err.delayMs);
-    return;
-  }
-  if (err instanceof TerminalError) {
-    if (consumer) countSettled(consumer, 'term');
-    log.error({ seq: meta.streamSeq, subject: meta.subject, reason: err.message }, 'terminating poison message');
-    m.term(err.message.slice(0, 256));
-    return;
-  }
-  const delay = backoffFor(meta.deliveryCount, backoffMs);
-  const at = { seq: meta.streamSeq, subject: meta.subject, attempt: meta.deliveryCount, err: errorMessage(err) };
-  if (consumer) countSettled(consumer, meta.lastDelivery ? 'dead_letter' : 'retry');
-  if (meta.lastDelivery) log.error(at, 'handler failed on the last allowed delivery; the message is dead-lettered');
-  else log.debug({ ...at, delay }, 'handler failed; will retry');
-  m.nak(delay);
 }
 
 /**

@@ -1,22 +1,13 @@
-import { RetryAfter, TerminalError, errorMessage, extractTraceContext, type Logger } from '@codex-k8s/runtime';
+import { errorMessage, extractTraceContext, RetryAfter, type Logger } from '@codex-k8s/runtime';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Bus } from './bus.js';
 import type { Limiter } from './limiter.js';
-import { countSettled, noteDelivery, timeHandler, type SettleOutcome } from './metrics.js';
+import { countSettled, noteDelivery, timeHandler } from './metrics.js';
+import { metaOf, settle, type MessageMeta } from './settle.js';
 import { ensureConsumer } from './topology.js';
 
-/** What a handler learns about the message besides its decoded value. */
-export interface MessageMeta {
-  readonly subject: string;
-  readonly streamSeq: number;
-  readonly deliveryCount: number;
-  /** This is the last delivery the consumer's max_deliver allows: a failure now dead-letters the message. */
-  readonly lastDelivery: boolean;
-  readonly headers: Record<string, string>;
-  /** When the message was stored in the stream: the start of any wait it asks for (a deadline survives restarts). */
-  readonly publishedAt: Date;
-}
+export { backoffFor, isLastDelivery, type MessageMeta } from './settle.js';
 
 /** One durable consumer: which subject, how to decode, what to do. */
 export interface ConsumerOptions<T> {
@@ -45,19 +36,6 @@ export interface ConsumerOptions<T> {
 export interface RunningConsumer {
   /** Stops pulling, waits for in-flight handlers to finish (and ack), then resolves. */
   close(): Promise<void>;
-}
-
-const DEFAULT_BACKOFF_MS = [250, 1_000, 2_000, 5_000, 10_000, 30_000];
-
-/** Whether a delivery is the last one `maxDeliver` allows (-1 or 0: unlimited, never the last). Pure. */
-export function isLastDelivery(deliveryCount: number, maxDeliver: number): boolean {
-  return maxDeliver > 0 && deliveryCount >= maxDeliver;
-}
-
-/** Picks the redelivery delay for a failed attempt (1-based delivery count). */
-export function backoffFor(deliveryCount: number, backoffMs: readonly number[] = DEFAULT_BACKOFF_MS): number {
-  const i = Math.min(Math.max(deliveryCount, 1), backoffMs.length) - 1;
-  return backoffMs[i] ?? 1_000;
 }
 
 /**
@@ -110,17 +88,8 @@ export async function runConsumer<T>(bus: Bus, opts: ConsumerOptions<T>): Promis
 }
 
 async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger): Promise<void> {
-  const hdrs: Record<string, string> = {};
-  for (const k of m.headers?.keys() ?? []) hdrs[k.toLowerCase()] = m.headers?.get(k) ?? '';
-  const meta: MessageMeta = {
-    subject: m.subject,
-    streamSeq: m.seq,
-    deliveryCount: m.info.deliveryCount,
-    lastDelivery: isLastDelivery(m.info.deliveryCount, opts.maxDeliver),
-    publishedAt: m.time,
-    headers: hdrs,
-  };
-  const parent = extractTraceContext(hdrs);
+  const meta = metaOf(m, opts.maxDeliver);
+  const parent = extractTraceContext(meta.headers);
   const span = trace.getTracer('codex-k8s-bus').startSpan(
     `${m.subject} process`,
     {
@@ -136,10 +105,6 @@ async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger
   // From receipt, not from the start of the handler: a message waiting for the shared limiter stays delivered.
   const heartbeat = setInterval(() => m.working(), Math.max(Math.floor(opts.ackWaitMs / 3), 100));
   const timer = timeHandler(opts.durable);
-  const count = (outcome: SettleOutcome): void => {
-    timer();
-    countSettled(opts.durable, outcome);
-  };
   noteDelivery(opts.durable, m);
   const release = opts.limiter ? await opts.limiter.acquire() : () => undefined;
   try {
@@ -148,31 +113,15 @@ async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger
       await opts.handle(value, meta);
     });
     clearInterval(heartbeat);
-    count('ack');
+    timer();
+    // Success is double-acked here (the ack confirmed), unlike a batch's plain acks; failures settle as in a batch.
+    countSettled(opts.durable, 'ack');
     await m.ackAck().catch((err: unknown) => log.warn({ err: errorMessage(err), seq: m.seq }, 'ack not confirmed'));
   } catch (err) {
     clearInterval(heartbeat);
-    if (err instanceof RetryAfter) {
-      // A wait, not a failure: handed back to the server, redelivered after the delay (to any replica).
-      log.debug({ seq: m.seq, subject: m.subject, attempt: meta.deliveryCount, delay: err.delayMs, why: err.message }, 'waiting; message handed back');
-      count('wait');
-      m.nak(err.delayMs);
-      return;
-    }
-    span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
-    if (err instanceof TerminalError) {
-      count('term');
-      log.error({ seq: m.seq, subject: m.subject, reason: err.message }, 'terminating poison message');
-      m.term(err.message.slice(0, 256));
-    } else {
-      const delay = backoffFor(meta.deliveryCount, opts.backoffMs);
-      const at = { seq: m.seq, subject: m.subject, attempt: meta.deliveryCount, err: errorMessage(err) };
-      // On the last allowed delivery nothing retries: the server dead-letters it (MAX_DELIVERIES advisory).
-      count(meta.lastDelivery ? 'dead_letter' : 'retry');
-      if (meta.lastDelivery) log.error(at, 'handler failed on the last allowed delivery; the message is dead-lettered');
-      else log.warn({ ...at, delay }, 'handler failed; will retry');
-      m.nak(delay);
-    }
+    timer();
+    if (!(err instanceof RetryAfter)) span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+    settle(m, meta, err, { log, backoffMs: opts.backoffMs, consumer: opts.durable, retryLog: 'warn' });
   } finally {
     release();
     clearInterval(heartbeat);

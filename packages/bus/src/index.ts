@@ -4,7 +4,8 @@ export { buildEnvelope, checkSource, decodeEnvelope, decodeEvent } from './envel
 export type { PublishInput } from './envelope.js';
 export { backoffFor, isLastDelivery, runConsumer } from './consumer.js';
 export type { ConsumerOptions, MessageMeta, RunningConsumer } from './consumer.js';
-export { runBatchConsumer, settle } from './batch-consumer.js';
+export { runBatchConsumer } from './batch-consumer.js';
+export { settle } from './settle.js';
 export type { BatchConsumerOptions, BatchItem, BatchOutcome } from './batch-consumer.js';
 export { deadLetterFrom, runDeadLetterCapture } from './dead-letters.js';
 export { runService } from './service.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RetryAfter, TerminalError, createLogger } from '@codex-k8s/runtime';
-import { settle } from './batch-consumer.js';
+import { settle } from './settle.js';
 import type { MessageMeta } from './consumer.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
