@@ -121,7 +121,8 @@ async function processMessage<T>(m: JsMsg, opts: ConsumerOptions<T>, log: Logger
     clearInterval(heartbeat);
     timer();
     if (!(err instanceof RetryAfter)) span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
-    settle(m, meta, err, { log, backoffMs: opts.backoffMs, consumer: opts.durable, retryLog: 'warn' });
+    // A handler that throws nothing in particular (`throw undefined`) failed all the same: never an ack.
+    settle(m, meta, err ?? new Error('handler failed without an error'), { log, backoffMs: opts.backoffMs, consumer: opts.durable, retryLog: 'warn' });
   } finally {
     release();
     clearInterval(heartbeat);
