@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real servers the local stack runs (nats-server, etcd, kwok, kube-apiserver,
-# kube-controller-manager, kube-scheduler, kubectl, the cert-manager controller) from Go modules.
+# kube-controller-manager, kube-scheduler, kubectl, the cert-manager controller) from Go modules, and on request
+# the real node's kubelet and kube-proxy (component `node`, from the same k8s module; not in the default set).
 #
 # Output: $CODEXK8S_CACHE_DIR/bin/<component>-<version>-<gosum8>/ (default ~/.cache/codex-k8s), with a
 # .stamp file written last. A directory whose stamp exists is reused, so a warm run costs nothing.
@@ -32,17 +33,25 @@ module_version() {
   (cd "$here/$1" && go list -m -f '{{.Version}}' "$2")
 }
 
+# module_of <component>: the tools module it is built from (the node's binaries come from the k8s module).
+module_of() {
+  case "$1" in
+    node) echo k8s ;;
+    *) echo "$1" ;;
+  esac
+}
+
 # out_dir <component> <version>: cache key = component, version and the tools module's go.sum.
 out_dir() {
   local sum
-  sum=$(sha256sum "$here/$1/go.sum" | cut -c1-8)
+  sum=$(sha256sum "$here/$(module_of "$1")/go.sum" | cut -c1-8)
   echo "$cache/bin/$1-$2-$sum"
 }
 
 build_one() {
   local comp=$1 version dir log start
   case "$comp" in
-    k8s) version=$(module_version k8s k8s.io/kubernetes) ;;
+    k8s | node) version=$(module_version k8s k8s.io/kubernetes) ;;
     etcd) version=$(module_version etcd go.etcd.io/etcd/server/v3) ;;
     kwok) version=$(module_version kwok sigs.k8s.io/kwok) ;;
     nats) version=$(module_version nats github.com/nats-io/nats-server/v2) ;;
@@ -58,7 +67,7 @@ build_one() {
   echo "codex-k8s: building $comp $version (cold builds take minutes; log: $log)" >&2
   rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
   start=$(date +%s)
-  (cd "$here/$comp" && "build_$comp" "$dir.tmp" "$version") >"$log" 2>&1 || {
+  (cd "$here/$(module_of "$comp")" && "build_$comp" "$dir.tmp" "$version") >"$log" 2>&1 || {
     echo "codex-k8s: building $comp failed; last lines of $log:" >&2
     tail -n 30 "$log" >&2
     return 1
@@ -69,15 +78,24 @@ build_one() {
   echo "$comp=$dir"
 }
 
-build_k8s() {
+# k8s_build <out> <version> <cmd ...>: Kubernetes commands with the version ldflags kwok and clients read
+# (--version, /version).
+k8s_build() {
   local out=$1 v=$2 minor p=k8s.io/component-base/version c=k8s.io/client-go/pkg/version
+  shift 2
   minor=$(echo "$v" | cut -d. -f2)
-  # Version ldflags are required: kwok and clients read --version and /version.
   local ld="-s -w -X $p.gitVersion=$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
   ld="$ld -X $p.buildDate=1970-01-01T00:00:00Z -X $c.gitVersion=$v -X $c.gitMajor=1 -X $c.gitMinor=$minor"
-  go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ld" -o "$out/" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+  go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ld" -o "$out/" "${@/#/k8s.io/kubernetes/cmd/}"
+}
+
+build_k8s() {
+  k8s_build "$1" "$2" kube-apiserver kube-controller-manager kube-scheduler kubectl
+}
+
+# The real node's agents (CGO off: the kubelet runs with the cgroupfs driver, no systemd or cadvisor C parts).
+build_node() {
+  k8s_build "$1" "$2" kubelet kube-proxy
 }
 
 build_etcd() {
