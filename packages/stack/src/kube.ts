@@ -79,6 +79,8 @@ export async function startKube(opts: { bins: KubeBins; stateDir: string; nodes?
       `--service-account-signing-key-file=${join(dir, 'sa.key')}`, `--service-account-key-file=${join(dir, 'sa.key')}`,
       '--authorization-mode=Node,RBAC', `--token-auth-file=${join(dir, 'tokens.csv')}`,
       '--enable-priority-and-fairness=false', '--profiling=false', '--v=1',
+      // logs/exec/port-forward dial a node by its InternalIP: node names do not resolve here (docs/adr/0006).
+      '--kubelet-preferred-address-types=InternalIP,Hostname',
     ], { logFile: log('kube-apiserver') });
     started.push(apiserver);
     const caFile = join(dir, 'pki', 'apiserver.crt');
@@ -103,7 +105,9 @@ export async function startKube(opts: { bins: KubeBins; stateDir: string; nodes?
     ], { logFile: log('kube-scheduler') });
     started.push(scheduler);
     const kwok = spawnDetached(opts.bins.kwok, [
-      `--kubeconfig=${kubeconfig}`, '--manage-all-nodes=true', `--config=${join(dir, 'kwok.yaml')}`,
+      // Only the nodes created as kwok's own (annotation kwok.x-k8s.io/node=fake, see ensureNodes): a real node
+      // registered beside them must never be adopted and have its pods faked (docs/adr/0006).
+      `--kubeconfig=${kubeconfig}`, '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake', `--config=${join(dir, 'kwok.yaml')}`,
       '--node-lease-duration-seconds=40', '--cidr=10.244.0.1/16', '--node-ip=127.0.0.1',
       `--server-address=127.0.0.1:${kp}`, `--node-port=${kp}`,
     ], { logFile: log('kwok') });
