@@ -1,12 +1,12 @@
 import { readState, stackEnv, stackStatus, startStack, stopStack } from './stack.js';
 
-// npm run stack -- up|down|status|env [--name N] [--purge] [--with postgres,nats,kube]
+// npm run stack -- up|down|status|env [--name N] [--purge] [--with postgres,nats,kube[,node]]
 const args = process.argv.slice(2);
 const cmd = args[0] ?? 'status';
 const nameAt = args.indexOf('--name');
 const name = nameAt >= 0 ? (args[nameAt + 1] ?? 'dev') : (process.env.CODEXK8S_STACK ?? 'dev');
 const withAt = args.indexOf('--with');
-const only = withAt >= 0 ? (args[withAt + 1] ?? '').split(',').filter((c): c is 'postgres' | 'nats' | 'kube' => ['postgres', 'nats', 'kube'].includes(c)) : undefined;
+const only = withAt >= 0 ? (args[withAt + 1] ?? '').split(',').filter((c): c is 'postgres' | 'nats' | 'kube' | 'node' => ['postgres', 'nats', 'kube', 'node'].includes(c)) : undefined;
 
 async function main(): Promise<number> {
   switch (cmd) {
@@ -37,7 +37,7 @@ async function main(): Promise<number> {
       return 0;
     }
     default:
-      console.error('usage: npm run stack -- up|down|status|env [--name N] [--purge] [--with postgres,nats,kube]');
+      console.error('usage: npm run stack -- up|down|status|env [--name N] [--purge] [--with postgres,nats,kube[,node]]');
       return 2;
   }
 }

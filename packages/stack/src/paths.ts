@@ -29,9 +29,11 @@ export interface Binaries {
   /** The project-built cert-manager controller (tools/go/cert-manager) and the directory with its CRDs. */
   readonly certManager: string;
   readonly certManagerCrds: string;
+  /** The real node's kubelet (component `node`, built on request). */
+  readonly kubelet: string;
 }
 
-export type Component = 'nats' | 'etcd' | 'kwok' | 'k8s' | 'cert-manager';
+export type Component = 'nats' | 'etcd' | 'kwok' | 'k8s' | 'cert-manager' | 'node';
 
 /**
  * Resolves the server binaries: prebuilt ones named by env vars win (KUBEBUILDER_ASSETS for etcd, the kube
@@ -47,6 +49,7 @@ export function resolveBinaries(components: readonly Component[]): Partial<Binar
     if (c === 'etcd') return !fromAssets('etcd');
     if (c === 'kwok') return !fromAssets('kwok');
     if (c === 'cert-manager') return !fromAssets('cert-manager-controller');
+    if (c === 'node') return !fromAssets('kubelet');
     return !fromAssets('kube-apiserver');
   });
   const dirs = need.length ? buildComponents(need) : {};
@@ -63,6 +66,7 @@ export function resolveBinaries(components: readonly Component[]): Partial<Binar
     out.certManager = pick('cert-manager', 'cert-manager-controller');
     out.certManagerCrds = fromAssets('cert-manager-controller') ? (assets as string) : (dirs['cert-manager'] ?? '');
   }
+  if (components.includes('node')) out.kubelet = pick('node', 'kubelet');
   if (components.includes('k8s')) {
     out.kubeApiserver = pick('k8s', 'kube-apiserver');
     out.kubeControllerManager = pick('k8s', 'kube-controller-manager');

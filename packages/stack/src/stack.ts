@@ -8,6 +8,7 @@ import { startNats, type NatsHandle } from './nats.js';
 import { seedFileOf } from './nats-identities.js';
 import { resolveBinaries, stackDir, type Binaries, type Component } from './paths.js';
 import { startPostgres, stopPostgres, type PostgresHandle } from './postgres.js';
+import { REAL_NODE_TAINT, startNode, stopNode, type NodeHandle } from './node.js';
 import { isAlive, stopProcess } from './proc.js';
 
 /** What a stack is made of and where to reach it; persisted as state.json in the stack dir. */
@@ -21,6 +22,8 @@ export interface StackState {
   readonly kube?: KubeHandle;
   /** The cert-manager controller started on our kube, with the bootstrap ClusterIssuer. */
   readonly certManager?: { readonly pid: number; readonly clusterIssuer: string };
+  /** The real node (containerd + kubelet) beside the kwok nodes, when asked for with `node`. */
+  readonly node?: NodeHandle;
   /**
    * Given from outside (DATABASE_URL, NATS_URL, KUBECONFIG): used, never started or stopped here. With NATS_URL,
    * its credentials come along: CODEXK8S_NATS_CREDS_DIR (per-identity seeds) or a single NATS_NKEY_SEED_FILE.
@@ -30,8 +33,8 @@ export interface StackState {
 
 export interface StackOptions {
   readonly name: string;
-  /** Which servers to run; default all three. */
-  readonly with?: readonly ('postgres' | 'nats' | 'kube')[];
+  /** Which servers to run; default postgres, nats and kube. `node` adds a real node beside kwok (root; docs/adr/0006). */
+  readonly with?: readonly ('postgres' | 'nats' | 'kube' | 'node')[];
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
 }
@@ -86,6 +89,10 @@ export async function startStack(opts: StackOptions): Promise<StackState> {
   try {
     await startDataServers(state, { postgres: want.has('postgres') && !external.databaseUrl, nats: components.includes('nats') }, bins, log);
     if (components.includes('k8s')) await startControlPlane(state, bins, log);
+    if (components.includes('node') && state.kube) {
+      state.node = await startNode({ stackName: opts.name, stateDir: state.dir, kubeconfig: state.kube.kubeconfig, kubelet: bins.kubelet, log });
+      log(`real node  ${state.node.name} at ${state.node.address} (taint ${REAL_NODE_TAINT}), containerd ${state.node.socket}`);
+    }
     state.startMs = Date.now() - t0;
     writeState(state);
     return state;
@@ -122,6 +129,7 @@ function componentsToStart(want: ReadonlySet<string>, external: StackState['exte
   const components: Component[] = [];
   if (want.has('nats') && !external.natsUrl) components.push('nats');
   if (want.has('kube') && !external.kubeconfig) components.push('etcd', 'kwok', 'k8s', 'cert-manager');
+  if (want.has('node') && components.includes('k8s')) components.push('node');
   return components;
 }
 
@@ -156,6 +164,8 @@ async function startControlPlane(state: MutableState, bins: Binaries, log: (l: s
 /** Stops every process of a stack (reverse start order) and forgets its state; data dirs are kept unless `purge`. */
 export async function stopStack(name: string, opts: { purge?: boolean } = {}): Promise<void> {
   const s = readState(name);
+  // The node first, while the apiserver still answers: its pods are deleted so the kubelet tears their networks down.
+  if (s?.node) await stopNode(s.node, s.kube?.kubeconfig);
   if (s?.certManager) await stopProcess(s.certManager.pid);
   if (s?.kube) {
     const p = s.kube.pids;
@@ -180,6 +190,7 @@ export function stackStatus(s: StackState): Record<string, boolean> {
   if (s.nats) st.nats = isAlive(s.nats.pid);
   if (s.kube) for (const [k, pid] of Object.entries(s.kube.pids)) st[k] = isAlive(pid);
   if (s.certManager) st.certManager = isAlive(s.certManager.pid);
+  if (s.node) for (const [k, pid] of Object.entries(s.node.pids)) st[k] = isAlive(pid);
   return st;
 }
 

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { freeSubnetOctet, kubeletChains } from './node.js';
+import { writeOciArchive } from './oci.js';
+
+test('each stack node takes the first /24 of 10.88.0.0/16 that no interface uses', () => {
+  assert.equal(freeSubnetOctet(['127.0.0.1/8', '192.0.2.2/24']), 1);
+  assert.equal(freeSubnetOctet(['10.88.1.1/24', '10.88.2.1/24', '10.88.4.1/24']), 3);
+  assert.throws(() => freeSubnetOctet(Array.from({ length: 254 }, (_, i) => `10.88.${i + 1}.1/24`)), /no free \/24/);
+});
+
+test("the kubelet's chains and the rules jumping to them are found per table; other chains are left alone", () => {
+  const saved = ['*filter', ':INPUT ACCEPT [0:0]', ':KUBE-FIREWALL - [0:0]', ':CNI-FORWARD - [0:0]', '-A INPUT -j KUBE-FIREWALL', '-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -j DROP', '-A FORWARD -j CNI-FORWARD', 'COMMIT', '*mangle', ':KUBE-KUBELET-CANARY - [0:0]', 'COMMIT'].join('\n');
+  const { chains, jumps } = kubeletChains(saved);
+  assert.deepEqual(chains, [['filter', 'KUBE-FIREWALL'], ['mangle', 'KUBE-KUBELET-CANARY']]);
+  assert.deepEqual(jumps, [['filter', 'INPUT -j KUBE-FIREWALL']]);
+});
+
+test('an OCI archive holds one reproducible layer and names the image for containerd', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oci-test-'));
+  mkdirSync(join(dir, 'rootfs', 'bin'), { recursive: true });
+  writeFileSync(join(dir, 'rootfs', 'bin', 'hello'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+  const a = writeOciArchive({ rootfs: join(dir, 'rootfs'), ref: 'codex.local/hello:1', cmd: ['/bin/hello'] }, join(dir, 'a.tar'));
+  const b = writeOciArchive({ rootfs: join(dir, 'rootfs'), ref: 'codex.local/hello:1', cmd: ['/bin/hello'] }, join(dir, 'b.tar'));
+  assert.equal(a, b, 'the same rootfs gives the same manifest digest');
+  mkdirSync(join(dir, 'x'));
+  execFileSync('tar', ['-xf', join(dir, 'a.tar'), '-C', join(dir, 'x')]);
+  const index = JSON.parse(readFileSync(join(dir, 'x', 'index.json'), 'utf8')) as { manifests: { digest: string; annotations: Record<string, string> }[] };
+  assert.equal(index.manifests[0]?.digest, a);
+  assert.equal(index.manifests[0]?.annotations['io.containerd.image.name'], 'codex.local/hello:1');
+  const blob = (d: string): Buffer => readFileSync(join(dir, 'x', 'blobs', 'sha256', d.slice('sha256:'.length)));
+  const manifest = JSON.parse(blob(a).toString()) as { config: { digest: string }; layers: { digest: string }[] };
+  for (const d of [a, manifest.config.digest, manifest.layers[0]?.digest ?? '']) assert.equal(`sha256:${createHash('sha256').update(blob(d)).digest('hex')}`, d, `${d} matches its content`);
+  const config = JSON.parse(blob(manifest.config.digest).toString()) as { config: { Cmd: string[] }; rootfs: { diff_ids: string[] } };
+  assert.deepEqual(config.config.Cmd, ['/bin/hello']);
+  assert.equal(config.rootfs.diff_ids[0], manifest.layers[0]?.digest, 'uncompressed layer: diff id = digest');
+  assert.match(execFileSync('tar', ['-tvf', join(dir, 'x', 'blobs', 'sha256', (manifest.layers[0]?.digest ?? '').slice(7))], { encoding: 'utf8' }), /-rwxr-xr-x 0\/0 .* 1970-01-01 00:00 \.\/bin\/hello/);
+});
