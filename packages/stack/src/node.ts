@@ -207,6 +207,7 @@ function importPauseImage(dir: string, socket: string): void {
  * @throws Error naming what is missing or what failed; what was started is stopped again.
  */
 export async function startNode(opts: { stackName: string; stateDir: string; kubeconfig: string; kubelet: string; log: (l: string) => void }): Promise<NodeHandle> {
+  if (process.getuid?.() !== 0) throw new Error('the real node needs root (containerd, the kubelet, bridges and cgroups); run the stack as root or leave out `node`');
   ensureDebianPackages(NODE_PACKAGES, opts.log);
   const dir = join(opts.stateDir, 'node');
   const used = run('ip', ['-o', '-4', 'addr', 'show']).split('\n').map((l) => l.split(/\s+/)[3] ?? '');
@@ -217,15 +218,17 @@ export async function startNode(opts: { stackName: string; stateDir: string; kub
   const cgroupRoot = `/codex-${opts.stackName}`;
   const socket = join(dir, 'containerd', 'containerd.sock');
   for (const d of ['containerd', 'cni/net.d', 'cni/ipam', 'kubelet/root', 'kubelet/logs', 'kubelet/pki', 'images']) mkdirSync(join(dir, d), { recursive: true });
-  recordHostSettings();
-  createCgroupRoot(cgroupRoot);
-  run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']);
-  run('ip', ['addr', 'add', `${address}/24`, 'dev', bridge]);
-  run('ip', ['link', 'set', bridge, 'up']);
-  writeFileSync(join(dir, 'cni', 'net.d', '10-codex.conflist'), cniConfig(`codex-${opts.stackName}`, bridge, octet, dir));
-  writeFileSync(join(dir, 'containerd', 'config.toml'), containerdConfig(dir, socket));
   const handle: { -readonly [K in keyof NodeHandle]: NodeHandle[K] } = { name, dir, bridge, address, subnet: `${SUBNET_PREFIX}.${octet}.0/24`, cgroupRoot, socket, pids: { containerd: 0, kubelet: 0 } };
   try {
+    recordHostSettings();
+    createCgroupRoot(cgroupRoot);
+    // A bridge of that name without an address is a leftover of a crashed stack: replaced.
+    tryRun('ip', ['link', 'del', bridge]);
+    run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']);
+    run('ip', ['addr', 'add', `${address}/24`, 'dev', bridge]);
+    run('ip', ['link', 'set', bridge, 'up']);
+    writeFileSync(join(dir, 'cni', 'net.d', '10-codex.conflist'), cniConfig(`codex-${opts.stackName}`, bridge, octet, dir));
+    writeFileSync(join(dir, 'containerd', 'config.toml'), containerdConfig(dir, socket));
     const containerd = spawnDetached('containerd', ['--config', join(dir, 'containerd', 'config.toml')], { logFile: join(dir, 'containerd.log') });
     writeFileSync(join(dir, 'containerd.pid'), String(containerd));
     handle.pids = { containerd, kubelet: 0 };
