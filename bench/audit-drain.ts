@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { connectBus } from '@codex-k8s/bus';
-import { BUS_ADMIN, WebhookReceivedV1, deterministicId, subjectFor, type EventEnvelope } from '@codex-k8s/contracts';
+import { WebhookReceivedV1, deterministicId, subjectFor, type EventEnvelope } from '@codex-k8s/contracts';
 import { createDb, lastFlowEventId, migrateToLatest, type NewFlowEventRow } from '@codex-k8s/db';
-import { createLogger } from '@codex-k8s/runtime';
-import { stackEnv, startServiceProcess, startStack, stopStack } from '@codex-k8s/stack';
+import { stackEnv, startServiceProcess, stopStack } from '@codex-k8s/stack';
+import { connectBenchAdmin, median, startBenchStack } from './support.js';
 
 // `node scripts/bootstrap.mjs bench/audit-drain.ts [-- --events 50000]`: prints figures; asserts nothing.
 // Publishes N webhook.received events into a fresh stream, then starts audit-writer on the backlog and reports the
@@ -45,20 +44,9 @@ function envelope(i: number): EventEnvelope {
   };
 }
 
-const median = (xs: readonly number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
-
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stopStack(name, { purge: true }).then(() => process.exit(130), () => process.exit(130)));
-const stack = await startStack({ name, with: ['postgres', 'nats'], log: (l) => console.error(`   ${l}`) });
+const stack = await startBenchStack(name, { with: ['postgres', 'nats'] });
 const env: Record<string, string> = { ...stackEnv(stack), ...bus, LOG_LEVEL: 'warn' };
-const admin = await connectBus({
-  url: env.NATS_URL ?? '',
-  name: BUS_ADMIN,
-  ...(env.NATS_NKEY_SEED_FILE ? { nkeySeedFile: env.NATS_NKEY_SEED_FILE } : {}),
-  stream: bus.BUS_STREAM,
-  subjectRoot: bus.BUS_SUBJECT_ROOT,
-  manageStreams: true,
-  log: createLogger({ name: 'bench', level: 'warn' }),
-});
+const admin = await connectBenchAdmin(env, bus);
 const db = createDb(env.DATABASE_URL ?? '');
 try {
   await migrateToLatest(db);

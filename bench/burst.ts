@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createDb, migrateToLatest } from '@codex-k8s/db';
 import { buildBaseline, labelKeys, loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
-import { PLATFORM_SERVICES, REPO_ROOT, postWebhook, stackEnv, startServiceProcess, startStack, stopStack, type ServiceProcess } from '@codex-k8s/stack';
+import { PLATFORM_SERVICES, REPO_ROOT, postWebhook, stackEnv, startServiceProcess, stopStack, type ServiceProcess } from '@codex-k8s/stack';
 import { ensurePlatformNamespace } from '../scripts/dev/namespace.js';
 import { cpuMeter, processTree } from './cpu.js';
 import { seedSampleProject } from '../scripts/dev/seed.js';
 import { baselineSpec, readConfig as readProvisionerConfig } from '../services/namespace-provisioner/src/config.js';
+import { memoryMb, startBenchStack } from './support.js';
 
 // `node scripts/bootstrap.mjs bench/burst.ts [runs]`: 100 run:dev deliveries at once against the seven services on the
 // local stack. Prints the time until every run's namespace is prepared beside the bare apiserver floor for the same
@@ -17,8 +18,7 @@ import { baselineSpec, readConfig as readProvisionerConfig } from '../services/n
 const RUNS = Number(process.argv[2] ?? 100);
 const name = 'bench-burst';
 const say = (l: string): void => console.log(l);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stopStack(name, { purge: true }).then(() => process.exit(130), () => process.exit(130)));
-const stack = await startStack({ name, log: (l) => console.error(`   ${l}`) });
+const stack = await startBenchStack(name);
 const prefix = `b${Date.now().toString(36).slice(-5)}`;
 const env: Record<string, string> = { ...stackEnv(stack), LOG_LEVEL: 'warn', CODEXK8S_GITHUB_WEBHOOK_SECRET: 'bench-burst', CODEXK8S_WORKER_RUN_NAMESPACE_PREFIX: prefix };
 const db = createDb(env.DATABASE_URL ?? '', { applicationName: 'bench-burst' });
@@ -43,7 +43,6 @@ const meter = () => {
     'this process': () => [process.pid],
   });
 };
-const rssMb = (pid: number | undefined): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN) / 1024;
 
 /** The same objects the provisioner makes for RUNS namespaces, created straight against the apiserver, 4 in flight. */
 async function floorMs(kubeconfig: string): Promise<number> {
@@ -104,7 +103,7 @@ try {
   for (const k of Object.keys(burstUsed)) say(`  ${k.padEnd(36)}${((floorUsed[k] ?? 0) / 1000).toFixed(2).padStart(6)} ${((burstUsed[k] ?? 0) / 1000).toFixed(2).padStart(9)}`);
   const total = (u: Record<string, number>): number => Object.values(u).reduce((a, b) => a + b, 0) / 1000;
   say(`  ${'all'.padEnd(36)}${total(floorUsed).toFixed(2).padStart(6)} ${total(burstUsed).toFixed(2).padStart(9)}   (2 cores: ${((2 * floor) / 1000).toFixed(1)} / ${((2 * prepared) / 1000).toFixed(1)} CPU s available)`);
-  say(`  RSS of the seven after the burst        ${running.reduce((a, s) => a + rssMb(s.process.pid), 0).toFixed(0).padStart(6)} MB   < 500 MB at idle`);
+  say(`  RSS of the seven after the burst        ${running.reduce((a, s) => a + memoryMb(s.process.pid), 0).toFixed(0).padStart(6)} MB   < 500 MB at idle`);
 } finally {
   await Promise.all(running.map((s) => s.stop()));
   await db.destroy();

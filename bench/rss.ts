@@ -1,21 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDb, migrateToLatest } from '@codex-k8s/db';
-import { PLATFORM_SERVICES, serviceNodeEnv, stackEnv, startServiceProcess, startStack, stopStack, type ServiceProcess } from '@codex-k8s/stack';
+import { PLATFORM_SERVICES, serviceNodeEnv, stackEnv, startServiceProcess, stopStack, type ServiceProcess } from '@codex-k8s/stack';
 import { ensurePlatformNamespace } from '../scripts/dev/namespace.js';
+import { memoryMb, startBenchStack } from './support.js';
 
 // `node scripts/bootstrap.mjs bench/rss.ts` (part of `npm run bench -- --all`): the resident memory of the seven
 // services at idle, side by side on the same stack: compiled JavaScript with the services' Node settings (how they
 // run: serviceNodeEnv, docs/adr/0004), compiled with Node's defaults, and from the TypeScript sources
 // through tsx with Node's defaults (how they ran before). Run `npm run build` first. Prints figures; asserts nothing.
 const TARGET_MB = 500;
-const rssMb = (pid: number | undefined): number => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-};
 const name = 'bench-rss';
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stopStack(name, { purge: true }).then(() => process.exit(130), () => process.exit(130)));
-const stack = await startStack({ name, log: (l) => console.error(`   ${l}`) });
+const stack = await startBenchStack(name);
 const env: Record<string, string> = { ...stackEnv(stack), LOG_LEVEL: 'warn', CODEXK8S_GITHUB_WEBHOOK_SECRET: 'bench-rss' };
 const db = createDb(env.DATABASE_URL ?? '', { applicationName: 'bench-rss' });
 await migrateToLatest(db);
@@ -38,7 +33,7 @@ async function measure(mode: Mode): Promise<Map<string, number>> {
       );
     }
     await new Promise((r) => setTimeout(r, 10_000)); // idle: start-up garbage collected, timers settled
-    return new Map(running.map((s) => [s.name, rssMb(s.process.pid)]));
+    return new Map(running.map((s) => [s.name, memoryMb(s.process.pid)]));
   } finally {
     await Promise.all(running.map((s) => s.stop()));
   }

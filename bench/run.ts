@@ -3,14 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runAll } from './all.js';
-import { connectBus } from '@codex-k8s/bus';
-import { BUS_ADMIN } from '@codex-k8s/contracts';
 import { createDb } from '@codex-k8s/db';
-import { createLogger } from '@codex-k8s/runtime';
-import { REPO_ROOT, stackEnv, startServiceProcess, startStack, stopStack } from '@codex-k8s/stack';
+import { REPO_ROOT, stackEnv, startServiceProcess, stopStack } from '@codex-k8s/stack';
 import { cpuMeter, processTree } from './cpu.js';
 import { runLoad, type LoadResult } from './load.js';
 import { runOpenLoop, type OpenLoopResult } from './open-loop.js';
+import { connectBenchAdmin, memoryMb, startBenchStack } from './support.js';
 
 // `npm run bench -- --all` runs every benchmark (bench/all.ts). `npm run bench [-- --seconds 10 --concurrency 32 --rates 500,1000 --open-seconds 10 --ingress]`: prints figures;
 // asserts nothing.
@@ -41,11 +39,6 @@ const bus = { BUS_STREAM: `BENCH_${run.toUpperCase()}`, BUS_SUBJECT_ROOT: `bench
 const secret = `bench-${run}`;
 const body = readFileSync(join(REPO_ROOT, 'test/fixtures/issues-labeled.json'));
 
-const peakRssMb = (pid: number | undefined): number => {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-};
-
 async function startBare(): Promise<{ port: number; pid: number; stop: () => void }> {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO_ROOT, 'bench/bare-server.ts')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
@@ -56,8 +49,7 @@ async function startBare(): Promise<{ port: number; pid: number; stop: () => voi
 }
 
 // A stopped benchmark must not leave servers behind.
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stopStack(name, { purge: true }).then(() => process.exit(130), () => process.exit(130)));
-const stack = await startStack({ name, with: ['postgres', 'nats'], log: (l) => console.error(`   ${l}`) });
+const stack = await startBenchStack(name, { with: ['postgres', 'nats'] });
 const env: Record<string, string> = { ...stackEnv(stack), ...bus, LOG_LEVEL: 'warn', CODEXK8S_GITHUB_WEBHOOK_SECRET: secret };
 const results: LoadResult[] = [];
 const cpu: Record<string, number>[] = [];
@@ -66,15 +58,7 @@ const meter = (server: number) =>
   cpuMeter({ server: () => [server], postgres: () => (stack.postgres ? processTree(stack.postgres.pid) : []), nats: () => (stack.nats ? [stack.nats.pid] : []), loadgen: () => [process.pid] });
 // As bus-admin: creates the streams up front (audit-writer, which owns them, starts only for part 2; webhook-ingress
 // waits for them) and reads the backlog afterwards.
-const admin = await connectBus({
-  url: env.NATS_URL ?? '',
-  name: BUS_ADMIN,
-  ...(env.NATS_NKEY_SEED_FILE ? { nkeySeedFile: env.NATS_NKEY_SEED_FILE } : {}),
-  stream: bus.BUS_STREAM,
-  subjectRoot: bus.BUS_SUBJECT_ROOT,
-  manageStreams: true,
-  log: createLogger({ name: 'bench', level: 'warn' }),
-});
+const admin = await connectBenchAdmin(env, bus);
 try {
   const bare = await startBare();
   const bareUrl = `http://127.0.0.1:${bare.port}/api/v1/webhooks/github`;
@@ -106,7 +90,7 @@ try {
     await new Promise((r) => setTimeout(r, 1_000)); // let the previous load's tail settle
     open.push(await runOpenLoop({ label: 'webhook-ingress', url, body, secret, rate, seconds: openSeconds, okStatus: 202 }));
   }
-  const ingressRss = peakRssMb(ingress.process.pid);
+  const ingressRss = memoryMb(ingress.process.pid, 'VmHWM');
   await ingress.stop();
 
   console.log(`\nwebhook ingress, ${concurrency} concurrent clients, ${seconds} s, body ${body.length} B, ${process.env.HOSTNAME ?? 'this machine'}`);
@@ -154,7 +138,7 @@ async function benchAuditWriter(): Promise<void> {
     last = await count();
   }
   const drainS = (Date.now() - t1) / 1000;
-  const writerRss = peakRssMb(writer.process.pid);
+  const writerRss = memoryMb(writer.process.pid, 'VmHWM');
   await writer.stop();
   await db.destroy();
   console.log(`\naudit-writer: ${last - before}/${backlog} rows drained in ${drainS.toFixed(2)} s after ready: ${((last - atReady) / drainS).toFixed(0)} rows/s (${atReady - before} rows already written during the ${startedMs} ms start; peak RSS ${writerRss.toFixed(0)} MB)`);

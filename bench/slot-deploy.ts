@@ -6,7 +6,7 @@ import { deterministicId } from '@codex-k8s/contracts';
 import { addMember, bindRepository, createDb, migrateToLatest, upsertProject } from '@codex-k8s/db';
 import { buildBaseline, labelKeys, loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
 import { directorySource, loadServicesYaml } from '@codex-k8s/services-config';
-import { PLATFORM_SERVICES, REPO_ROOT, postWebhook, stackEnv, startServiceProcess, startStack, stopStack, type ServiceProcess } from '@codex-k8s/stack';
+import { PLATFORM_SERVICES, REPO_ROOT, postWebhook, stackEnv, startServiceProcess, stopStack, type ServiceProcess } from '@codex-k8s/stack';
 import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
 import { bareRepoFrom } from '../scripts/dev/git.js';
 import { ensurePlatformNamespace } from '../scripts/dev/namespace.js';
@@ -15,6 +15,7 @@ import { readConfig as readDeployerConfig } from '../services/deployer/src/confi
 import { renderDeploy } from '../services/deployer/src/deploy.js';
 import { slotVars } from '../services/deployer/src/vars.js';
 import { baselineSpec, readConfig as readProvisionerConfig } from '../services/namespace-provisioner/src/config.js';
+import { median, startBenchStack } from './support.js';
 
 // `node scripts/bootstrap.mjs bench/slot-deploy.ts [repeats]` (part of `npm run bench -- --all`): a cold slot deploy of
 // the sample project (6 units: config, postgres, migrate Job, api, gateway Ingress, web) by the seven services, from
@@ -28,8 +29,7 @@ const TARGET = 1.1;
 const name = 'bench-slot';
 const secret = 'bench-slot';
 const say = (l: string): void => console.log(l);
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stopStack(name, { purge: true }).then(() => process.exit(130), () => process.exit(130)));
-const stack = await startStack({ name, log: (l) => console.error(`   ${l}`) });
+const stack = await startBenchStack(name);
 const env: Record<string, string> = { ...stackEnv(stack), LOG_LEVEL: 'warn', CODEXK8S_GITHUB_WEBHOOK_SECRET: secret };
 const db = createDb(env.DATABASE_URL ?? '', { applicationName: name });
 // The same client the services use (keep-alive connections): the floor is the apiserver's, not the client's.
@@ -38,7 +38,6 @@ const applier = ObjectApplier.forConfig(kc);
 const custom = kc.makeApiClient(CustomObjectsApi);
 const fixture = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/issues-labeled.json'), 'utf8')) as Record<string, unknown> & { repository: Record<string, unknown> & { owner: Record<string, unknown> }; issue: Record<string, unknown> };
 const running: ServiceProcess[] = [];
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A project of its own for repeat `r`: slug, repository (a real bare git repo of the fixture) and the delivery body. */
