@@ -1,10 +1,9 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig } from '@codex-k8s/kube';
+import { CoreV1Api } from '@kubernetes/client-node';
 
 /** The platform namespace (code-only Jobs run there); created on the local stack when missing. */
 export async function ensurePlatformNamespace(kubeconfig: string, name: string): Promise<void> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
-  const core = kc.makeApiClient(CoreV1Api);
+  const core = loadKubeConfig(kubeconfig).makeApiClient(CoreV1Api);
   try {
     await core.readNamespace({ name });
   } catch {

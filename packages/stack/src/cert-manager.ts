@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ObjectApplier } from '@codex-k8s/kube';
-import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
+import { ApiextensionsV1Api, CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { REPO_ROOT } from './paths.js';
 import { spawnDetached, stopProcess, waitReady } from './proc.js';
@@ -19,8 +19,7 @@ const docs = (file: string): KubernetesObject[] =>
  * bootstrap CA ClusterIssuer from deploy/bootstrap. Resolves when that ClusterIssuer is Ready.
  */
 export async function startCertManager(opts: { bin: string; crdDir: string; kubeconfig: string; logFile: string }): Promise<number> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(opts.kubeconfig);
+  const kc = loadKubeConfig(opts.kubeconfig);
   const applier = ObjectApplier.forConfig(kc);
   const crds = readdirSync(opts.crdDir).filter((f) => f.endsWith('.yaml')).flatMap((f) => docs(join(opts.crdDir, f)));
   for (const crd of crds) await applier.apply(crd, 'codex-k8s-stack');

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ObjectApplier } from '@codex-k8s/kube';
-import { BatchV1Api, CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
+import { BatchV1Api, CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { REPO_ROOT } from './paths.js';
@@ -75,8 +75,7 @@ export function serviceKubeconfigFile(service: string, env: Readonly<Record<stri
  * @returns the directory of the service kubeconfigs.
  */
 export async function ensureKubeIdentities(adminKubeconfig: string, dir: string): Promise<string> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(adminKubeconfig);
+  const kc = loadKubeConfig(adminKubeconfig);
   const applier = ObjectApplier.forConfig(kc);
   for (const obj of kubeIdentityManifests()) await applier.apply(obj, FIELD_MANAGER);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -101,8 +100,7 @@ export async function ensureKubeIdentities(adminKubeconfig: string, dir: string)
  */
 async function waitForAdmissionPolicies(dir: string): Promise<void> {
   const as = (service: string): KubeConfig => {
-    const kc = new KubeConfig();
-    kc.loadFromFile(serviceKubeconfigPath(dir, service));
+    const kc = loadKubeConfig(serviceKubeconfigPath(dir, service));
     return kc;
   };
   const provisioner = as('namespace-provisioner').makeApiClient(CoreV1Api);

@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { loadKubeConfig } from '@codex-k8s/kube';
 import { httpsGet } from './https.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import type { Binaries } from './paths.js';
@@ -120,8 +121,7 @@ export async function startKube(opts: { bins: KubeBins; stateDir: string; nodes?
 }
 
 async function ensureNodes(kubeconfig: string, count: number): Promise<void> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
+  const kc = loadKubeConfig(kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   for (let i = 1; i <= count; i++) {
     const name = `kwok-node-${i}`;
@@ -165,8 +165,7 @@ async function ensureNodes(kubeconfig: string, count: number): Promise<void> {
 
 /** New namespaces need their `default` ServiceAccount before pods can be created there. */
 export async function waitForDefaultServiceAccount(kubeconfig: string, namespace: string, pid?: number, logFile?: string): Promise<void> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
+  const kc = loadKubeConfig(kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   await waitReady(`default ServiceAccount in ${namespace}`, async () => {
     await core.readNamespacedServiceAccount({ name: 'default', namespace });

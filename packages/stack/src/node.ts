@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { loadKubeConfig } from '@codex-k8s/kube';
 import { ensureDebianPackages } from './debian.js';
 import { writeOciArchive } from './oci.js';
 import { cacheDir } from './paths.js';
@@ -241,8 +242,7 @@ export async function startNode(opts: { stackName: string; stateDir: string; kub
       `--cert-dir=${join(dir, 'kubelet', 'pki')}`, `--hostname-override=${name}`, `--node-ip=${address}`, '--node-labels=codex-k8s.dev/node=real', '--v=1',
     ], { logFile: join(dir, 'kubelet.log') });
     handle.pids = { containerd, kubelet };
-    const kc = new KubeConfig();
-    kc.loadFromFile(opts.kubeconfig);
+    const kc = loadKubeConfig(opts.kubeconfig);
     const core = kc.makeApiClient(CoreV1Api);
     await waitReady(`node ${name}`, async () => {
       const node = await core.readNode({ name }).catch(() => undefined);
@@ -261,8 +261,7 @@ export async function startNode(opts: { stackName: string; stateDir: string; kub
  * is what runs the CNI DEL that removes their veths, addresses and NAT chains.
  */
 async function drain(h: NodeHandle, kubeconfig: string): Promise<void> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfig);
+  const kc = loadKubeConfig(kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const pods = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${h.name}` }).catch(() => undefined);
   if (!pods) return;
