@@ -18,7 +18,7 @@ import { memoryMb, startBenchStack } from './support.js';
 const RUNS = Number(process.argv[2] ?? 100);
 const name = 'bench-burst';
 const say = (l: string): void => console.log(l);
-const stack = await startBenchStack(name);
+const stack = await startBenchStack(name, { with: ['postgres', 'nats', 'kube'] });
 const prefix = `b${Date.now().toString(36).slice(-5)}`;
 const env: Record<string, string> = { ...stackEnv(stack), LOG_LEVEL: 'warn', CODEXK8S_GITHUB_WEBHOOK_SECRET: 'bench-burst', CODEXK8S_WORKER_RUN_NAMESPACE_PREFIX: prefix };
 const db = createDb(env.DATABASE_URL ?? '', { applicationName: 'bench-burst' });

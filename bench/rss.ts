@@ -10,7 +10,7 @@ import { memoryMb, startBenchStack } from './support.js';
 // through tsx with Node's defaults (how they ran before). Run `npm run build` first. Prints figures; asserts nothing.
 const TARGET_MB = 500;
 const name = 'bench-rss';
-const stack = await startBenchStack(name);
+const stack = await startBenchStack(name, { with: ['postgres', 'nats', 'kube'] });
 const env: Record<string, string> = { ...stackEnv(stack), LOG_LEVEL: 'warn', CODEXK8S_GITHUB_WEBHOOK_SECRET: 'bench-rss' };
 const db = createDb(env.DATABASE_URL ?? '', { applicationName: 'bench-rss' });
 await migrateToLatest(db);

@@ -29,7 +29,7 @@ const TARGET = 1.1;
 const name = 'bench-slot';
 const secret = 'bench-slot';
 const say = (l: string): void => console.log(l);
-const stack = await startBenchStack(name);
+const stack = await startBenchStack(name, { with: ['postgres', 'nats', 'kube'] });
 const env: Record<string, string> = { ...stackEnv(stack), LOG_LEVEL: 'warn', CODEXK8S_GITHUB_WEBHOOK_SECRET: secret };
 const db = createDb(env.DATABASE_URL ?? '', { applicationName: name });
 // The same client the services use (keep-alive connections): the floor is the apiserver's, not the client's.

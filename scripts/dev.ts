@@ -10,6 +10,7 @@ import { devWebhookSecret } from './dev/secret.js';
 import { ensurePlatformNamespace } from './dev/namespace.js';
 import { bareRepoFrom } from './dev/git.js';
 import { seedSampleProject } from './dev/seed.js';
+import { realAgentEnv } from './dev/real-agent.js';
 
 // `npm run dev [-- --once] [-- --slots] [-- --no-replay] [-- --name <stack>] [-- --fixture <file>]`
 // Starts the local stack and all seven services, replays a signed sample webhook, and prints every flow event
@@ -58,6 +59,7 @@ const env: Record<string, string> = {
   ...stackEnv(stack),
   ...passthrough,
   CODEXK8S_GITHUB_WEBHOOK_SECRET: secret.secret,
+  ...realAgentEnv(stack, { slots: opts.slots }, say),
 };
 const db = createDb(env.DATABASE_URL ?? '', { applicationName: 'codex-k8s-dev' });
 await migrateToLatest(db);
@@ -65,6 +67,14 @@ await migrateToLatest(db);
 const slotRepo = opts.slots ? bareRepoFrom('test/fixtures/sample-project') : undefined;
 await seedSampleProject(db, slotRepo ? { slotsFrom: slotRepo.url } : {});
 if (env.KUBECONFIG) await ensurePlatformNamespace(env.KUBECONFIG, env.CODEXK8S_PLATFORM_NAMESPACE ?? 'codex-k8s-system');
+
+/** What the agent printed, as stored with the run (read from the pod through the apiserver before its namespace went). */
+async function printAgentOutput(d: ReturnType<typeof createDb>, correlationId: string): Promise<void> {
+  const run = await d.selectFrom('agent_runs').select(['id', 'status', 'agent_logs_tail']).where('correlation_id', '=', correlationId).executeTakeFirst();
+  if (!run) return;
+  say(`== agent output of run ${run.id} (${run.status}), stored with the run`);
+  for (const line of (run.agent_logs_tail ?? '(none stored)').trimEnd().split('\n').slice(-40)) say(`   | ${line}`);
+}
 
 let follower: Awaited<ReturnType<typeof followFlowEvents>> | undefined;
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void shutdown(130, db, follower?.stop).catch((err: unknown) => {
@@ -101,6 +111,7 @@ try {
   }
   if (!opts.once) say(`== running; Ctrl-C stops services and stack${opts.slots ? ' (the slot stays in namespace shop-dev-<n>)' : ''}`);
   await follower.done;
+  if (opts.once) await printAgentOutput(db, delivery);
   await shutdown(0, db);
 } catch (err) {
   console.error(`dev: ${err instanceof Error ? err.message : String(err)}`);

@@ -62,7 +62,7 @@ const binding = (namespace: string, name: string, roleRef: { kind: string; name:
 
 /** A managed namespace exactly as namespace-provisioner writes it (labels, owner, Pod Security). */
 const managedNamespace = (name: string, runId: string, projectId: string, slot?: { slotNo: number }) =>
-  desiredNamespace({ keys, podSecurityLevel: 'baseline' }, { namespace: name, run_id: runId, project_id: projectId, runtime_mode: 'full-env', issue_number: 42 }, randomUUID(), slot);
+  desiredNamespace({ keys, podSecurityLevel: 'baseline', placement: { nodeSelector: {}, tolerations: [] } }, { namespace: name, run_id: runId, project_id: projectId, runtime_mode: 'full-env', issue_number: 42 }, randomUUID(), slot);
 
 const agentJob = (o: { namespace: string; runId: string; serviceAccount: string | null; runtimeMode?: 'full-env' | 'code-only' }): V1Job =>
   buildAgentJob(

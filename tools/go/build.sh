@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real servers the local stack runs (nats-server, etcd, kwok, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubectl, the cert-manager controller) from Go modules, and on request
-# the real node's kubelet and kube-proxy (component `node`, from the same k8s module; not in the default set).
+# the real node's kubelet and kube-proxy (component `node`, from the same k8s module) and CoreDNS (`coredns`).
 #
 # Output: $CODEXK8S_CACHE_DIR/bin/<component>-<version>-<gosum8>/ (default ~/.cache/codex-k8s), with a
 # .stamp file written last. A directory whose stamp exists is reused, so a warm run costs nothing.
@@ -56,6 +56,7 @@ build_one() {
     kwok) version=$(module_version kwok sigs.k8s.io/kwok) ;;
     nats) version=$(module_version nats github.com/nats-io/nats-server/v2) ;;
     cert-manager) version=$(module_version cert-manager github.com/cert-manager/cert-manager) ;;
+    coredns) version=$(module_version coredns github.com/coredns/coredns) ;;
     *) echo "unknown component: $comp" >&2; return 2 ;;
   esac
   dir=$(out_dir "$comp" "$version")
@@ -96,6 +97,11 @@ build_k8s() {
 # The real node's agents (CGO off: the kubelet runs with the cgroupfs driver, no systemd or cadvisor C parts).
 build_node() {
   k8s_build "$1" "$2" kubelet kube-proxy
+}
+
+# Cluster DNS for the real node's pods (Services by name), run by the stack on the node's host-side address.
+build_coredns() {
+  go build -trimpath -ldflags "-s -w" -o "$1/coredns" github.com/coredns/coredns
 }
 
 build_etcd() {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { buildAgentJob, judgeJob } from './job.js';
+import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
+import { buildAgentJob, exitCodeOf, judgeJob } from './job.js';
 import { labelKeys } from './labels.js';
 
 const keys = labelKeys('codex-k8s.dev/');
@@ -62,6 +62,7 @@ test('judgeJob maps Job and pod states to run states as the original codex-k8s d
     ['succeeded counter', job({ succeeded: 1 }), [], 'succeeded', null],
     ['failed counter', job({ failed: 1 }), [], 'failed', 'kubernetes job failed'],
     ['image pull', job({ active: 1 }), [waiting('ImagePullBackOff')], 'failed', 'ImagePullBackOff'],
+    ['image absent, never pulled (real node)', job({ active: 1 }), [waiting('ErrImageNeverPull')], 'failed', 'ErrImageNeverPull'],
     ['any backoff', job({ active: 1 }), [waiting('SomethingBackOff')], 'failed', 'SomethingBackOff'],
     ['creating', job({ active: 1 }), [waiting('ContainerCreating')], 'running', null],
     ['pod failed', job({}), [{ status: { phase: 'Failed' } }], 'failed', 'kubernetes job failed'],
@@ -79,4 +80,18 @@ test('pods that cannot be created fail the run only after the deadline', () => {
   assert.equal(judgeJob({ job: job({}), pods: [], failedCreate: fc, now, createDeadlineMs: 60_000 }).state, 'pending');
   const late = judgeJob({ job: job({}), pods: [], failedCreate: { ...fc, firstSeen: new Date(now.getTime() - 61_000) }, now, createDeadlineMs: 60_000 });
   assert.deepEqual(late, { state: 'failed', reason: 'FailedCreate', error: 'exceeded quota: codex-run-quota' });
+});
+
+test("the run's exit code comes from the agent container of the newest pod that ended, else null", () => {
+  const pod = (created: string, statuses: V1ContainerStatus[]): V1Pod => ({ metadata: { creationTimestamp: new Date(created) }, status: { containerStatuses: statuses } });
+  const ended = (name: string, exitCode: number): V1ContainerStatus => ({ name, image: 'i', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode } } });
+  const older = pod('2026-11-30T10:00:00Z', [ended('run', 3)]);
+  const newer = pod('2026-11-30T10:05:00Z', [ended('sidecar', 9), ended('run', 7)]);
+  assert.equal(exitCodeOf([older, newer]), 7);
+  assert.equal(exitCodeOf([newer, older]), 7);
+  const restarted = pod('2026-11-30T10:06:00Z', [{ name: 'run', image: 'i', imageID: '', ready: false, restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 137 } } }]);
+  assert.equal(exitCodeOf([older, restarted]), 137);
+  const pulling = pod('2026-11-30T10:07:00Z', [{ name: 'run', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImageNeverPull' } } }]);
+  assert.equal(exitCodeOf([pulling]), null);
+  assert.equal(exitCodeOf([]), null);
 });

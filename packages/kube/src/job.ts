@@ -1,4 +1,4 @@
-import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
 import { MANAGED_BY, type LabelKeys } from './labels.js';
 import { toLabelValue } from './names.js';
 
@@ -60,6 +60,9 @@ export function buildAgentJob(spec: AgentJobSpec, keys: LabelKeys): V1Job {
         metadata: { labels: { 'app.kubernetes.io/name': 'codex-k8s-run', [keys.runId]: runLabel } },
         spec: {
           restartPolicy: 'Never',
+          // The sandbox's init is PID 1 and `sh -c` an ordinary process: a stop (cancel, namespace deletion) ends it
+          // at once instead of after the grace period (a shell as PID 1 ignores SIGTERM).
+          shareProcessNamespace: true,
           ...(spec.serviceAccount ? { serviceAccountName: spec.serviceAccount } : {}),
           securityContext: { runAsNonRoot: true, runAsUser: AGENT_UID, runAsGroup: AGENT_UID, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [
@@ -78,7 +81,7 @@ export function buildAgentJob(spec: AgentJobSpec, keys: LabelKeys): V1Job {
 }
 
 /** Waiting reasons that mean the pod will not start by itself (reference 5.4). */
-const TERMINAL_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff']);
+const TERMINAL_WAITING = new Set(['ErrImagePull', 'ErrImageNeverPull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff']);
 
 export interface JobVerdict {
   readonly state: 'pending' | 'running' | 'succeeded' | 'failed';
@@ -114,6 +117,29 @@ function fromPod(pod: V1Pod): JobVerdict | undefined {
     if (w?.reason && (TERMINAL_WAITING.has(w.reason) || w.reason.includes('BackOff'))) return { state: 'failed', reason: w.reason, error: w.message ?? null };
   }
   return undefined;
+}
+
+/** Pods by creation time, newest first (the client gives Dates, the wire strings: both compared as instants). Pure. */
+export function newestPodsFirst(pods: readonly V1Pod[]): V1Pod[] {
+  const at = (p: V1Pod): number => new Date(p.metadata?.creationTimestamp ?? 0).getTime() || 0;
+  return [...pods].sort((a, b) => at(b) - at(a));
+}
+
+/**
+ * The exit code of the agent container (`run`, else the first) in the Job's newest pod that has one: the current
+ * state when it terminated, else the last (a container restarted after it ended). Null when none ran to an end. Pure.
+ */
+export function exitCodeOf(pods: readonly V1Pod[]): number | null {
+  for (const pod of newestPodsFirst(pods)) {
+    const code = agentExitCode(pod.status?.containerStatuses ?? []);
+    if (code !== undefined) return code;
+  }
+  return null;
+}
+
+function agentExitCode(statuses: readonly V1ContainerStatus[]): number | undefined {
+  const cs = statuses.find((c) => c.name === 'run') ?? statuses[0];
+  return cs?.state?.terminated?.exitCode ?? cs?.lastState?.terminated?.exitCode;
 }
 
 /**

@@ -14,3 +14,7 @@ export { PLATFORM_SERVICES, restartDelayMs, serviceNodeEnv, serviceSeedFile, sta
 export type { ServiceProcess, ServiceProcessOptions } from './services.js';
 export { postWebhook, signWebhook } from './webhook.js';
 export type { WebhookPost } from './webhook.js';
+export { ensureImages, IMAGE_UID, imageRef, RECIPES } from './images/index.js';
+export type { BuiltImage, ImageRecipe } from './images/index.js';
+export { nodeLeftovers, REAL_NODE_LABEL, REAL_NODE_TAINT, realNodePlacementEnv } from './node.js';
+export type { NodeHandle } from './node.js';

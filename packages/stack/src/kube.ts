@@ -20,8 +20,38 @@ type KubeBins = Pick<Binaries, 'etcd' | 'kubeApiserver' | 'kubeControllerManager
 
 const PROJECT_STAGES = fileURLToPath(new URL('../stages/', import.meta.url));
 
-/** Writes the SA signing key, admin token and kwok stage config once per stack. */
-function preparePki(dir: string, stagesDir: string): { token: string } {
+/**
+ * The real node's own identities (docs/adr/0006), in the apiserver's token file beside the admin: the kubelet as
+ * its Node (the Node authorizer and NodeRestriction confine it to its own node and pods), kube-proxy as the user the
+ * built-in system:node-proxier binding names, and CoreDNS as a user of its own (its read-only role is bound when the
+ * node starts).
+ */
+export function nodeIdentities(nodeName: string): { user: string; groups: string[] }[] {
+  return [
+    { user: `system:node:${nodeName}`, groups: ['system:nodes'] },
+    { user: 'system:kube-proxy', groups: [] },
+    { user: COREDNS_USER, groups: [] },
+  ];
+}
+export const COREDNS_USER = 'codex-k8s:local-coredns';
+
+/** Adds a random token for each user the token file lacks (tokens already issued stay valid across restarts). */
+function ensureTokens(file: string, users: readonly { user: string; groups: readonly string[] }[]): void {
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+  const have = new Set(lines.map((l) => l.split(',')[1]));
+  for (const u of users) if (!have.has(u.user)) lines.push(`${randomBytes(24).toString('hex')},${u.user},${u.user}-uid${u.groups.length ? `,"${u.groups.join(',')}"` : ''}`);
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
+}
+
+/** The token of a user in a stack's token file. */
+export function tokenOf(kubeDir: string, user: string): string {
+  const line = readFileSync(join(kubeDir, 'tokens.csv'), 'utf8').split('\n').find((l) => l.split(',')[1] === user);
+  if (!line) throw new Error(`no token for ${user} in ${join(kubeDir, 'tokens.csv')}`);
+  return line.split(',')[0] as string;
+}
+
+/** Writes the SA signing key, the admin token (and the real node's, when it has one) and kwok's stage config once per stack. */
+function preparePki(dir: string, stagesDir: string, nodeName?: string): { token: string } {
   mkdirSync(join(dir, 'pki'), { recursive: true });
   const keyFile = join(dir, 'sa.key');
   if (!existsSync(keyFile)) {
@@ -29,9 +59,7 @@ function preparePki(dir: string, stagesDir: string): { token: string } {
     writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   }
   const tokens = join(dir, 'tokens.csv');
-  if (!existsSync(tokens)) {
-    writeFileSync(tokens, `${randomBytes(24).toString('hex')},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
-  }
+  ensureTokens(tokens, [{ user: 'admin', groups: ['system:masters'] }, ...(nodeName ? nodeIdentities(nodeName) : [])]);
   // kwok's upstream stages simulate the kubelet; the project's own (packages/stack/stages) replace the pod ones
   // of the same name and add test outcomes selected by image (see the comment in those files).
   const stages = new Map<string, string>();
@@ -39,7 +67,7 @@ function preparePki(dir: string, stagesDir: string): { token: string } {
     for (const f of readdirSync(d).filter((n) => n.endsWith('.yaml'))) stages.set(f, readFileSync(join(d, f), 'utf8'));
   }
   writeFileSync(join(dir, 'kwok.yaml'), [...stages.keys()].sort().map((f) => stages.get(f)).join('\n---\n'));
-  return { token: readFileSync(tokens, 'utf8').split(',')[0] as string };
+  return { token: tokenOf(dir, 'admin') };
 }
 
 /**
@@ -47,9 +75,9 @@ function preparePki(dir: string, stagesDir: string): { token: string } {
  * kube-scheduler and kwok with `nodes` fake Nodes (InternalIP 127.0.0.1), and writes an admin kubeconfig.
  * Resolves when the nodes are Ready and the `default` ServiceAccount exists.
  */
-export async function startKube(opts: { bins: KubeBins; stateDir: string; nodes?: number }): Promise<KubeHandle> {
+export async function startKube(opts: { bins: KubeBins; stateDir: string; nodes?: number; realNode?: string }): Promise<KubeHandle> {
   const dir = join(opts.stateDir, 'kube');
-  const { token } = preparePki(dir, opts.bins.kwokStages);
+  const { token } = preparePki(dir, opts.bins.kwokStages, opts.realNode);
   const log = (n: string): string => join(dir, `${n}.log`);
   const [ep, pp, ap, kp] = [await freePort(), await freePort(), await freePort(), await freePort()];
 
@@ -82,6 +110,9 @@ export async function startKube(opts: { bins: KubeBins; stateDir: string; nodes?
       '--enable-priority-and-fairness=false', '--profiling=false', '--v=1',
       // logs/exec/port-forward dial a node by its InternalIP: node names do not resolve here (docs/adr/0006).
       '--kubelet-preferred-address-types=InternalIP,Hostname',
+      // Run and slot namespaces carry their pods' placement as annotations these two read (packages/kube placement.ts).
+      // NodeRestriction: a kubelet may change only its own Node and the pods bound to it.
+      '--enable-admission-plugins=PodNodeSelector,PodTolerationRestriction,NodeRestriction',
     ], { logFile: log('kube-apiserver') });
     started.push(apiserver);
     const caFile = join(dir, 'pki', 'apiserver.crt');

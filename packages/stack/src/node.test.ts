@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freeSubnetOctet, kubeletChains } from './node.js';
+import { corefile, emptyIptablesTables, freeSubnetOctet, kubeletChains, nodeNetwork, podFirewall } from './node-config.js';
 import { writeOciArchive } from './oci.js';
 
 test('each stack node takes the first /24 of 10.88.0.0/16 that no interface uses', () => {
@@ -40,4 +40,44 @@ test('an OCI archive holds one reproducible layer and names the image for contai
   assert.deepEqual(config.config.Cmd, ['/bin/hello']);
   assert.equal(config.rootfs.diff_ids[0], manifest.layers[0]?.digest, 'uncompressed layer: diff id = digest');
   assert.match(execFileSync('tar', ['-tvf', join(dir, 'x', 'blobs', 'sha256', (manifest.layers[0]?.digest ?? '').slice(7))], { encoding: 'utf8' }), /-rwxr-xr-x 0\/0 .* 1970-01-01 00:00 \.\/bin\/hello/);
+});
+
+test("a node's addresses stay inside its /24: pods in the lower half, the link to the host at the top", () => {
+  const net = nodeNetwork(7);
+  assert.deepEqual(net, { octet: 7, podSubnet: '10.88.7.0/25', podGateway: '10.88.7.1', hostAddress: '10.88.7.253', hostLink: 'ck8s7', nodeAddress: '10.88.7.254', linkPrefix: 30 });
+  // An interface name must fit the kernel's 15 characters for every octet.
+  assert.ok(nodeNetwork(254).hostLink.length <= 15);
+});
+
+test('pods may open connections to the listed host ports only; new connections to anything else beyond the bridge are dropped', () => {
+  const rules = podFirewall(nodeNetwork(3), [{ port: 53, protocols: ['udp', 'tcp'] }]);
+  const lines = rules.split('\n').map((l) => l.trim());
+  const accept = lines.findIndex((l) => l.includes('th dport 53 accept'));
+  const drop = lines.findIndex((l) => l === 'ip saddr 10.88.3.0/25 oifname "uplink" ct state new drop');
+  assert.ok(accept >= 0 && drop > accept, rules);
+  assert.ok(lines.includes('ip saddr 10.88.3.0/25 ct state new drop'), 'nothing inside the namespace is open to pods');
+  assert.match(rules, /ip daddr 10\.88\.3\.253 meta l4proto \{ udp, tcp \}/);
+  assert.doesNotMatch(podFirewall(nodeNetwork(3), []), / accept$/m);
+});
+
+test('cluster DNS answers only the cluster zones, on the host end of the link, and forwards nothing off the machine', () => {
+  const conf = corefile(nodeNetwork(2), '/k/admin.kubeconfig', 'ctx');
+  assert.match(conf, /bind 10\.88\.2\.253/);
+  assert.match(conf, /kubeconfig \/k\/admin\.kubeconfig ctx/);
+  assert.doesNotMatch(conf, /forward/);
+});
+
+test('only iptables tables without rules and with accepting chains count as empty leftovers', () => {
+  const chain = (family: string, table: string, policy?: string) => ({ chain: { family, table, name: 'X', ...(policy ? { policy } : {}) } });
+  const ruleset = JSON.stringify({
+    nftables: [
+      { metainfo: {} },
+      { table: { family: 'ip', name: 'filter' } }, chain('ip', 'filter', 'accept'),
+      { table: { family: 'ip', name: 'nat' } }, chain('ip', 'nat', 'accept'), { rule: { family: 'ip', table: 'nat' } },
+      { table: { family: 'ip6', name: 'filter' } }, chain('ip6', 'filter', 'drop'),
+      { table: { family: 'inet', name: 'firewalld' } },
+      { table: { family: 'ip', name: 'mangle' } },
+    ],
+  });
+  assert.deepEqual(emptyIptablesTables(ruleset), [['ip', 'filter'], ['ip', 'mangle']]);
 });

@@ -1,254 +1,173 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@codex-k8s/kube';
 import { ensureDebianPackages } from './debian.js';
-import { writeOciArchive } from './oci.js';
-import { cacheDir } from './paths.js';
+import { cniConfig, containerdConfig, corefile, freeSubnetOctet, kubeletConfig, nodeNameOf, nodeNetwork, podFirewall, REAL_NODE_LABEL, UPLINK, type NodeNetwork } from './node-config.js';
+import { COREDNS_USER, tokenOf } from './kube.js';
+import { kubeconfigYaml } from './kubeconfig.js';
+import { cgroupsLeft, cleanHost, createCgroupRoot, mountsUnder, otherNodesRunning, recordHostSettings, removeCgroupRoot, removeLogLinks, tryRun } from './node-host.js';
+import { buildImage, importImage } from './images/build.js';
+import { PAUSE_RECIPE } from './images/recipes.js';
 import { freePort, isAlive, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
 
-// A real node beside the kwok nodes (docs/adr/0006): containerd and a kubelet of the stack's own, on a bridge and a
-// /24 of its own, under a cgroup root of its own, registered with a taint so only workloads that ask for it land here.
+export { PAUSE_IMAGE, REAL_NODE_LABEL, REAL_NODE_TAINT, realNodePlacementEnv } from './node-config.js';
+
+// A real node beside the kwok nodes (docs/adr/0006): containerd, kube-proxy and the pods in a network namespace of
+// the stack's own (so their bridge, routes and iptables rules are the stack's alone), a kubelet and CoreDNS on the
+// host end of the link to it, a cgroup root of its own, registered with a taint so only workloads that ask land here.
 
 /** What the stack records of its real node: enough for `down` to take all of it away again. */
 export interface NodeHandle {
   readonly name: string;
   readonly dir: string;
-  /** The stack's bridge and its gateway address: the node's InternalIP and the kubelet's listen address. */
-  readonly bridge: string;
-  readonly address: string;
-  readonly subnet: string;
+  /** The node's network namespace (`/run/netns/<netns>`) and its addresses. */
+  readonly netns: string;
+  readonly network: NodeNetwork;
   readonly cgroupRoot: string;
   readonly socket: string;
-  readonly pids: { readonly containerd: number; readonly kubelet: number };
+  readonly pids: Readonly<Record<'containerd' | 'kubelet' | 'kubeProxy' | 'coredns' | 'apiRelay' | 'apiRelayInNode', number>>;
 }
 
-/** The taint every real node registers with; workloads meant to run for real tolerate it and select the node. */
-export const REAL_NODE_TAINT = 'codex-k8s.dev/real-node';
-/** The sandbox image, built from Debian's static catatonit and imported; nothing is ever pulled. */
-export const PAUSE_IMAGE = 'codex.local/pause:3.10';
-export const NODE_PACKAGES = ['containerd', 'runc', 'containernetworking-plugins', 'iptables', 'catatonit'] as const;
+export interface NodeBinaries {
+  readonly kubelet: string;
+  readonly kubeProxy: string;
+  readonly coredns: string;
+}
 
-/** Kernel settings the kubelet, kube-proxy and the bridge plugin change; put back when the last node stops. */
-const HOST_SETTINGS = ['kernel/panic', 'kernel/panic_on_oops', 'vm/overcommit_memory', 'net/ipv4/conf/all/route_localnet', 'net/ipv4/ip_forward'] as const;
-const SUBNET_PREFIX = '10.88';
-const CNI_BIN = '/usr/lib/cni';
+export const NODE_PACKAGES = ['containerd', 'runc', 'containernetworking-plugins', 'iptables', 'nftables', 'socat'] as const;
 
-const run = (cmd: string, args: readonly string[]): string => execFileSync(cmd, [...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const tryRun = (cmd: string, args: readonly string[]): boolean => spawnSync(cmd, [...args], { stdio: 'ignore' }).status === 0;
+const run = (cmd: string, args: readonly string[], input?: string): string =>
+  execFileSync(cmd, [...args], { encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
 
-/** The first /24 of 10.88.0.0/16 no interface on this machine uses (each stack's node gets its own). Pure over `used`. */
-export function freeSubnetOctet(used: readonly string[]): number {
-  for (let i = 1; i < 255; i++) if (!used.some((a) => a.startsWith(`${SUBNET_PREFIX}.${i}.`))) return i;
-  throw new Error(`no free /24 left in ${SUBNET_PREFIX}.0.0/16 for another stack node`);
+/** Runs a command inside the node's network namespace only (not `ip netns exec`: that remounts /sys, hiding cgroups). */
+const inNode = (netns: string, cmd: string, args: readonly string[]): [string, string[]] => ['nsenter', [`--net=/run/netns/${netns}`, cmd, ...args]];
+
+/** The namespace, the veth pair linking it to the host, routes both ways, forwarding inside it, and the pod firewall. */
+function createNetwork(netns: string, net: NodeNetwork): void {
+  // A namespace of this name is a leftover of a crashed stack: replaced (its veth goes with it).
+  tryRun('ip', ['netns', 'del', netns]);
+  run('ip', ['netns', 'add', netns]);
+  run('ip', ['link', 'add', net.hostLink, 'type', 'veth', 'peer', 'name', UPLINK, 'netns', netns]);
+  run('ip', ['addr', 'add', `${net.hostAddress}/${net.linkPrefix}`, 'dev', net.hostLink]);
+  run('ip', ['link', 'set', net.hostLink, 'up']);
+  const ipn = (...args: string[]): string => run('ip', ['-n', netns, ...args]);
+  ipn('link', 'set', 'lo', 'up');
+  ipn('addr', 'add', `${net.nodeAddress}/${net.linkPrefix}`, 'dev', UPLINK);
+  ipn('link', 'set', UPLINK, 'up');
+  ipn('route', 'add', 'default', 'via', net.hostAddress);
+  run('ip', ['route', 'add', net.podSubnet, 'via', net.nodeAddress]);
+  // Forwarding is a per-namespace setting: the host's own stays as it was.
+  run(...inNode(netns, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']));
+  run(...inNode(netns, 'nft', ['-f', '-']), podFirewall(net, [{ port: 53, protocols: ['udp', 'tcp'] }]));
 }
 
 /**
- * The v1 hierarchies (every one needs the node's cgroup root, the named `systemd` one included), or [] on v2.
- * `unified` (the v2 part of a hybrid setup) is left to the kubelet to create, but removed like the others.
+ * A kubeconfig per node identity (the kubelet as its Node, kube-proxy, CoreDNS) from the tokens the apiserver was
+ * started with, and CoreDNS's read-only role bound to its user. Never the admin token.
  */
-function cgroupHierarchies(opts: { unified: boolean } = { unified: false }): string[] {
-  if (existsSync('/sys/fs/cgroup/cgroup.controllers')) return [];
-  return readdirSync('/sys/fs/cgroup', { withFileTypes: true })
-    .filter((d) => d.isDirectory() && (opts.unified || d.name !== 'unified') && existsSync(join('/sys/fs/cgroup', d.name, 'cgroup.procs')))
-    .map((d) => join('/sys/fs/cgroup', d.name));
-}
-
-function createCgroupRoot(root: string): void {
-  const hierarchies = cgroupHierarchies();
-  if (hierarchies.length === 0) {
-    mkdirSync(join('/sys/fs/cgroup', root), { recursive: true });
-    return;
+async function nodeKubeconfigs(admin: string, dir: string, nodeName: string): Promise<Record<'kubelet' | 'kubeProxy' | 'coredns', string>> {
+  const kc = loadKubeConfig(admin);
+  const cluster = kc.getCurrentCluster();
+  const caPem = cluster?.caData ? Buffer.from(cluster.caData, 'base64').toString('utf8') : '';
+  const kubeDir = dirname(admin);
+  const out = { kubelet: `system:node:${nodeName}`, kubeProxy: 'system:kube-proxy', coredns: COREDNS_USER };
+  const files = {} as Record<keyof typeof out, string>;
+  for (const [k, user] of Object.entries(out) as [keyof typeof out, string][]) {
+    files[k] = join(dir, `${k}.kubeconfig`);
+    writeFileSync(files[k], kubeconfigYaml({ server: cluster?.server ?? '', caPem, token: tokenOf(kubeDir, user), user }), { mode: 0o600 });
   }
-  for (const h of hierarchies) {
-    const dir = join(h, root);
-    mkdirSync(dir, { recursive: true });
-    // A new v1 cpuset starts with no CPUs and no memory nodes: nothing could run in it.
-    if (existsSync(join(h, 'cpuset.cpus'))) {
-      for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(join(dir, f), readFileSync(join(h, f)));
-    }
-  }
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  const role = 'codex-k8s:local-coredns';
+  const exists = (err: { code?: number }): void => {
+    if (err.code !== 409) throw err;
+  };
+  await rbac.createClusterRole({ body: { metadata: { name: role }, rules: [
+    { apiGroups: [''], resources: ['services', 'endpoints', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
+    { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+  ] } }).catch(exists);
+  await rbac.createClusterRoleBinding({ body: { metadata: { name: role }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: COREDNS_USER }] } }).catch(exists);
+  return files;
 }
 
-/** Removes a cgroup tree bottom-up (only empty cgroups can go; the kubelet made kubepods/... below the root). */
-function removeCgroupTree(dir: string): void {
-  if (!existsSync(dir)) return;
-  for (const d of readdirSync(dir, { withFileTypes: true })) if (d.isDirectory()) removeCgroupTree(join(dir, d.name));
-  try {
-    rmdirSync(dir);
-  } catch {
-    // still has a process (a shim that has not exited): reported by the caller's check
-  }
-}
-
-function removeCgroupRoot(root: string): void {
-  const hierarchies = cgroupHierarchies({ unified: true });
-  for (const h of hierarchies.length ? hierarchies : ['/sys/fs/cgroup']) removeCgroupTree(join(h, root));
-}
-
-function baselineFile(): string {
-  return join(cacheDir(), 'real-node-host-settings.json');
-}
-
-/** Records the kernel settings before the first node on this machine changes them. */
-function recordHostSettings(): void {
-  if (existsSync(baselineFile())) return;
-  const values = Object.fromEntries(HOST_SETTINGS.map((k) => [k, readFileSync(join('/proc/sys', k), 'utf8').trim()]));
-  writeFileSync(baselineFile(), JSON.stringify(values));
-}
-
-/** Puts the recorded kernel settings back (only when no node runs on this machine any more). */
-function restoreHostSettings(): void {
-  if (!existsSync(baselineFile())) return;
-  const values = JSON.parse(readFileSync(baselineFile(), 'utf8')) as Record<string, string>;
-  for (const [k, v] of Object.entries(values)) {
-    try {
-      writeFileSync(join('/proc/sys', k), v);
-    } catch {
-      // read-only in this container: nothing to restore
-    }
-  }
-  rmSync(baselineFile());
-}
-
-function containerdConfig(dir: string, socket: string): string {
-  return `version = 2
-root = "${join(dir, 'containerd', 'root')}"
-state = "${join(dir, 'containerd', 'state')}"
-[grpc]
-  address = "${socket}"
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "${PAUSE_IMAGE}"
-  # Root here lacks CAP_SYS_RESOURCE: without this every sandbox fails with "can't get final child's PID from pipe".
-  restrict_oom_score_adj = true
-  disable_tcp_service = true
-  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"
-  tolerate_missing_hugetlb_controller = true
-  disable_hugetlb_controller = true
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "${CNI_BIN}"
-    conf_dir = "${join(dir, 'cni', 'net.d')}"
-    max_conf_num = 1
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-`;
-}
-
-function cniConfig(name: string, bridge: string, octet: number, dir: string): string {
-  return JSON.stringify({
-    cniVersion: '1.0.0',
-    name,
-    plugins: [
-      {
-        type: 'bridge',
-        bridge,
-        isGateway: true,
-        ipMasq: true,
-        hairpinMode: true,
-        ipam: { type: 'host-local', ranges: [[{ subnet: `${SUBNET_PREFIX}.${octet}.0/24`, gateway: `${SUBNET_PREFIX}.${octet}.1` }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(dir, 'cni', 'ipam') },
-      },
-      { type: 'portmap', capabilities: { portMappings: true } },
-    ],
+/** Resolves once a TCP connection to address:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
   });
-}
-
-function kubeletConfig(o: { dir: string; socket: string; cgroupRoot: string; address: string; port: number; healthzPort: number }): string {
-  return JSON.stringify({
-    apiVersion: 'kubelet.config.k8s.io/v1beta1',
-    kind: 'KubeletConfiguration',
-    // This machine's cgroups are v1, managed by nobody but us (no systemd).
-    failCgroupV1: false,
-    cgroupDriver: 'cgroupfs',
-    cgroupRoot: o.cgroupRoot,
-    cgroupsPerQOS: true,
-    failSwapOn: false,
-    containerRuntimeEndpoint: `unix://${o.socket}`,
-    imageServiceEndpoint: `unix://${o.socket}`,
-    // Reachable only on the stack's bridge address (never the machine's interface); the apiserver is its client.
-    authentication: { anonymous: { enabled: true }, webhook: { enabled: false } },
-    authorization: { mode: 'AlwaysAllow' },
-    address: o.address,
-    port: o.port,
-    readOnlyPort: 0,
-    healthzBindAddress: '127.0.0.1',
-    healthzPort: o.healthzPort,
-    podLogsDir: join(o.dir, 'kubelet', 'logs'),
-    resolvConf: '/etc/resolv.conf',
-    serializeImagePulls: false,
-    // Images are imported, never pulled: nothing may collect them; eviction thresholds must be positive.
-    imageGCHighThresholdPercent: 100,
-    imageGCLowThresholdPercent: 99,
-    evictionHard: { 'memory.available': '1Mi', 'nodefs.available': '1%', 'imagefs.available': '1%' },
-    enforceNodeAllocatable: [],
-    protectKernelDefaults: false,
-    makeIPTablesUtilChains: false,
-    registerWithTaints: [{ key: REAL_NODE_TAINT, value: 'true', effect: 'NoSchedule' }],
-  });
-}
-
-/** The sandbox image from Debian's static catatonit (`-P`: pause), imported into the node's containerd. */
-function importPauseImage(dir: string, socket: string): void {
-  const rootfs = join(dir, 'images', 'pause');
-  mkdirSync(join(rootfs, 'bin'), { recursive: true });
-  copyFileSync('/usr/bin/catatonit', join(rootfs, 'bin', 'catatonit'));
-  const archive = join(dir, 'images', 'pause.tar');
-  writeOciArchive({ rootfs, ref: PAUSE_IMAGE, cmd: ['/bin/catatonit', '-P'] }, archive);
-  run('ctr', ['-a', socket, '-n', 'k8s.io', 'images', 'import', archive]);
 }
 
 /**
- * Starts the stack's real node: the Debian packages it needs (installed when missing), a bridge and /24 of its own,
- * its cgroup root in every hierarchy, containerd with the pause image, and a kubelet registered with the stack's
- * apiserver under REAL_NODE_TAINT. Resolves once the node is Ready. Root only.
+ * Starts the stack's real node: the Debian packages it needs (installed when missing), a network namespace with a
+ * /24 of its own, its cgroup root in every hierarchy, containerd with the pause image, a kubelet registered with the
+ * stack's apiserver under REAL_NODE_TAINT, kube-proxy for Services and CoreDNS for their names. Resolves once the
+ * node is Ready and DNS answers. Root only.
  * @throws Error naming what is missing or what failed; what was started is stopped again.
  */
-export async function startNode(opts: { stackName: string; stateDir: string; kubeconfig: string; kubelet: string; log: (l: string) => void }): Promise<NodeHandle> {
-  if (process.getuid?.() !== 0) throw new Error('the real node needs root (containerd, the kubelet, bridges and cgroups); run the stack as root or leave out `node`');
+export async function startNode(opts: { stackName: string; stateDir: string; kubeconfig: string; bins: NodeBinaries; log: (l: string) => void }): Promise<NodeHandle> {
+  if (process.getuid?.() !== 0) throw new Error('the real node needs root (containerd, the kubelet, network namespaces and cgroups); run the stack as root or leave out `node`');
   ensureDebianPackages(NODE_PACKAGES, opts.log);
   const dir = join(opts.stateDir, 'node');
   const used = run('ip', ['-o', '-4', 'addr', 'show']).split('\n').map((l) => l.split(/\s+/)[3] ?? '');
-  const octet = freeSubnetOctet(used);
-  const bridge = `ck8sbr${octet}`;
-  const address = `${SUBNET_PREFIX}.${octet}.1`;
-  const name = `real-${opts.stackName}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
+  const net = nodeNetwork(freeSubnetOctet(used));
+  const name = nodeNameOf(opts.stackName);
+  const netns = `codex-${opts.stackName}`.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 63);
   const cgroupRoot = `/codex-${opts.stackName}`;
   const socket = join(dir, 'containerd', 'containerd.sock');
-  for (const d of ['containerd', 'cni/net.d', 'cni/ipam', 'kubelet/root', 'kubelet/logs', 'kubelet/pki', 'images']) mkdirSync(join(dir, d), { recursive: true });
-  const handle: { -readonly [K in keyof NodeHandle]: NodeHandle[K] } = { name, dir, bridge, address, subnet: `${SUBNET_PREFIX}.${octet}.0/24`, cgroupRoot, socket, pids: { containerd: 0, kubelet: 0 } };
+  for (const d of ['containerd', 'cni/net.d', 'cni/ipam', 'kubelet/root', 'kubelet/logs', 'kubelet/pki', 'dns']) mkdirSync(join(dir, d), { recursive: true });
+  const pids = { containerd: 0, kubelet: 0, kubeProxy: 0, coredns: 0, apiRelay: 0, apiRelayInNode: 0 };
+  const handle: NodeHandle = { name, dir, netns, network: net, cgroupRoot, socket, pids };
+  const log = (n: string): string => join(dir, `${n}.log`);
   try {
     recordHostSettings();
     createCgroupRoot(cgroupRoot);
-    // A bridge of that name without an address is a leftover of a crashed stack: replaced.
-    tryRun('ip', ['link', 'del', bridge]);
-    run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']);
-    run('ip', ['addr', 'add', `${address}/24`, 'dev', bridge]);
-    run('ip', ['link', 'set', bridge, 'up']);
-    writeFileSync(join(dir, 'cni', 'net.d', '10-codex.conflist'), cniConfig(`codex-${opts.stackName}`, bridge, octet, dir));
-    writeFileSync(join(dir, 'containerd', 'config.toml'), containerdConfig(dir, socket));
-    const containerd = spawnDetached('containerd', ['--config', join(dir, 'containerd', 'config.toml')], { logFile: join(dir, 'containerd.log') });
-    writeFileSync(join(dir, 'containerd.pid'), String(containerd));
-    handle.pids = { containerd, kubelet: 0 };
-    await waitReady('containerd', async () => tryRun('ctr', ['-a', socket, 'version']), { timeoutMs: 30_000, pid: containerd, logFile: join(dir, 'containerd.log') });
-    importPauseImage(dir, socket);
+    createNetwork(netns, net);
+    writeFileSync(join(dir, 'cni', 'net.d', '10-codex.conflist'), cniConfig(`codex-${opts.stackName}`, net, dir));
+    writeFileSync(join(dir, 'containerd', 'config.toml'), containerdConfig(dir, socket, net));
+    pids.containerd = spawnDetached(...inNode(netns, 'containerd', ['--config', join(dir, 'containerd', 'config.toml')]), { logFile: log('containerd') });
+    writeFileSync(join(dir, 'containerd.pid'), String(pids.containerd));
+    await waitReady('containerd', async () => tryRun('ctr', ['-a', socket, 'version']), { timeoutMs: 30_000, pid: pids.containerd, logFile: log('containerd') });
+    importImage(socket, buildImage(PAUSE_RECIPE));
+
+    const identities = await nodeKubeconfigs(opts.kubeconfig, dir, name);
     const [port, healthzPort] = [await freePort(), await freePort()];
-    writeFileSync(join(dir, 'kubelet', 'config.json'), kubeletConfig({ dir, socket, cgroupRoot, address, port, healthzPort }));
-    const kubelet = spawnDetached(opts.kubelet, [
-      `--config=${join(dir, 'kubelet', 'config.json')}`, `--kubeconfig=${opts.kubeconfig}`, `--root-dir=${join(dir, 'kubelet', 'root')}`,
-      `--cert-dir=${join(dir, 'kubelet', 'pki')}`, `--hostname-override=${name}`, `--node-ip=${address}`, '--node-labels=codex-k8s.dev/node=real', '--v=1',
-    ], { logFile: join(dir, 'kubelet.log') });
-    handle.pids = { containerd, kubelet };
+    writeFileSync(join(dir, 'kubelet', 'config.json'), kubeletConfig({ dir, socket, cgroupRoot, net, port, healthzPort }));
+    pids.kubelet = spawnDetached(opts.bins.kubelet, [
+      `--config=${join(dir, 'kubelet', 'config.json')}`, `--kubeconfig=${identities.kubelet}`, `--root-dir=${join(dir, 'kubelet', 'root')}`,
+      `--cert-dir=${join(dir, 'kubelet', 'pki')}`, `--hostname-override=${name}`, `--node-ip=${net.hostAddress}`, `--node-labels=${REAL_NODE_LABEL}`, '--v=1',
+    ], { logFile: log('kubelet') });
+
+    // kube-proxy lives in the node's namespace (its rules must see the pods' traffic), where 127.0.0.1 is not the
+    // host's: the apiserver is carried to the same address and port there through a socket file only root can open.
     const kc = loadKubeConfig(opts.kubeconfig);
+    const api = new URL(kc.getCurrentCluster()?.server ?? '');
+    const relay = join(dir, 'apiserver.sock');
+    pids.apiRelay = spawnDetached('socat', [`UNIX-LISTEN:${relay},fork,unlink-early,mode=600`, `TCP:127.0.0.1:${api.port}`], { logFile: log('api-relay') });
+    pids.apiRelayInNode = spawnDetached(...inNode(netns, 'socat', [`TCP-LISTEN:${api.port},bind=127.0.0.1,fork,reuseaddr`, `UNIX-CONNECT:${relay}`]), { logFile: log('api-relay-node') });
+    pids.kubeProxy = spawnDetached(...inNode(netns, opts.bins.kubeProxy, [
+      `--kubeconfig=${identities.kubeProxy}`, `--hostname-override=${name}`, `--cluster-cidr=${net.podSubnet}`, '--proxy-mode=iptables',
+      // Leave the kernel's conntrack and localnet settings alone (some are global, not per namespace).
+      '--conntrack-max-per-core=0', '--conntrack-tcp-timeout-established=0', '--conntrack-tcp-timeout-close-wait=0', '--iptables-localhost-nodeports=false',
+      '--metrics-bind-address=127.0.0.1:10249', '--healthz-bind-address=127.0.0.1:10256', '--v=1',
+    ]), { logFile: log('kube-proxy') });
+
+    writeFileSync(join(dir, 'dns', 'Corefile'), corefile(net, identities.coredns, kc.getCurrentContext()));
+    pids.coredns = spawnDetached(opts.bins.coredns, ['-conf', join(dir, 'dns', 'Corefile')], { logFile: log('coredns') });
+
     const core = kc.makeApiClient(CoreV1Api);
     await waitReady(`node ${name}`, async () => {
       const node = await core.readNode({ name }).catch(() => undefined);
       return Boolean(node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-    }, { timeoutMs: 60_000, pid: kubelet, logFile: join(dir, 'kubelet.log') });
-    opts.log(`real node ${name} Ready (bridge ${bridge} ${handle.subnet}, cgroup ${cgroupRoot})`);
+    }, { timeoutMs: 60_000, pid: pids.kubelet, logFile: log('kubelet') });
+    await waitReady('cluster DNS', () => accepts(net.hostAddress, 53), { timeoutMs: 30_000, pid: pids.coredns, logFile: log('coredns') });
+    if (!isAlive(pids.kubeProxy)) throw new Error(`kube-proxy exited; see ${log('kube-proxy')}`);
+    opts.log(`real node ${name} Ready (namespace ${netns}, pods ${net.podSubnet}, DNS ${net.hostAddress}, cgroup ${cgroupRoot})`);
     return handle;
   } catch (err) {
     await stopNode(handle, opts.kubeconfig);
@@ -257,8 +176,8 @@ export async function startNode(opts: { stackName: string; stateDir: string; kub
 }
 
 /**
- * Deletes every pod bound to the node and waits (up to 30 s) until the kubelet has torn their sandboxes down: that
- * is what runs the CNI DEL that removes their veths, addresses and NAT chains.
+ * Deletes every pod bound to the node and waits (up to 30 s) until the kubelet has torn their sandboxes down, so
+ * their CNI teardown runs and their IPAM entries are released.
  */
 async function drain(h: NodeHandle, kubeconfig: string): Promise<void> {
   const kc = loadKubeConfig(kubeconfig);
@@ -271,49 +190,6 @@ async function drain(h: NodeHandle, kubeconfig: string): Promise<void> {
   while (isAlive(h.pids.kubelet) && sandboxes() > 0 && Date.now() < deadline) await sleep(250);
 }
 
-/** Every mount point at or below `dir`, deepest first. */
-function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4] ?? '')
-    .filter((m) => m === dir || m.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length);
-}
-
-/** Whether another stack's real node still runs on this machine (its containerd is alive). */
-function otherNodesRunning(self: string): boolean {
-  const stacks = join(cacheDir(), 'stacks');
-  if (!existsSync(stacks)) return false;
-  return readdirSync(stacks).some((s) => {
-    const f = join(stacks, s, 'node', 'containerd.pid');
-    if (!existsSync(f) || join(stacks, s, 'node') === self) return false;
-    return isAlive(Number(readFileSync(f, 'utf8')));
-  });
-}
-
-/** The kubelet's chains in an `iptables-save` dump: each chain's table, and each rule jumping to one. Pure. */
-export function kubeletChains(saved: string): { chains: [string, string][]; jumps: [string, string][] } {
-  const chains: [string, string][] = [];
-  const jumps: [string, string][] = [];
-  let table = '';
-  for (const line of saved.split('\n')) {
-    if (line.startsWith('*')) table = line.slice(1);
-    const chain = /^:(KUBE-FIREWALL|KUBE-KUBELET-CANARY) /.exec(line)?.[1];
-    if (chain) chains.push([table, chain]);
-    if (/^-A \S+ .*-j (KUBE-FIREWALL|KUBE-KUBELET-CANARY)$/.test(line)) jumps.push([table, line.slice(3)]);
-  }
-  return { chains, jumps };
-}
-
-/** Removes the chains the kubelet adds to the host's iptables (KUBE-FIREWALL and the canaries) with their jumps. */
-function removeKubeChains(): void {
-  for (const tool of ['iptables', 'ip6tables']) {
-    const { chains, jumps } = kubeletChains(spawnSync(`${tool}-save`, [], { encoding: 'utf8' }).stdout ?? '');
-    for (const [table, rule] of jumps) tryRun(tool, ['-t', table, '-D', ...rule.split(' ')]);
-    for (const [table, chain] of chains) if (tryRun(tool, ['-t', table, '-F', chain])) tryRun(tool, ['-t', table, '-X', chain]);
-  }
-}
-
 /** Kills and removes whatever containers the node's containerd still has (the kubelet is gone by now). */
 async function removeContainers(socket: string): Promise<void> {
   const ctr = (...args: string[]): string[] => (spawnSync('ctr', ['-a', socket, '-n', 'k8s.io', ...args], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean);
@@ -323,54 +199,34 @@ async function removeContainers(socket: string): Promise<void> {
   for (const id of ctr('containers', 'ls', '-q')) ctr('containers', 'delete', id);
 }
 
-/** The kubelet's links in /var/log/containers (a fixed path) that lead into this node's pod logs. */
-function removeLogLinks(dir: string): void {
-  const links = '/var/log/containers';
-  if (!existsSync(links)) return;
-  for (const l of readdirSync(links)) {
-    const target = lstatSync(join(links, l)).isSymbolicLink() ? readlinkSync(join(links, l)) : '';
-    if (target.startsWith(`${dir}/`)) rmSync(join(links, l), { force: true });
-  }
-}
-
-/** The host-wide leftovers of real nodes, removed when the last one on this machine stops; kernel settings restored. */
-function cleanHost(): void {
-  removeKubeChains();
-  for (const p of ['/run/containerd/s', '/run/containerd/runc/k8s.io', '/var/lib/cni/results', '/var/lib/kubelet/device-plugins']) rmSync(p, { recursive: true, force: true });
-  // Their parents too, when nothing else is in them (no other containerd or kubelet on this machine uses them).
-  for (const d of ['/run/containerd/runc', '/run/containerd', '/var/lib/cni', '/var/lib/kubelet', '/var/log/containers']) if (existsSync(d) && readdirSync(d).length === 0) rmdirSync(d);
-  for (const ns of existsSync('/run/netns') ? readdirSync('/run/netns').filter((n) => n.startsWith('cni-')) : []) {
-    tryRun('umount', [join('/run/netns', ns)]);
-    rmSync(join('/run/netns', ns), { force: true });
-  }
-  restoreHostSettings();
-}
-
 /**
  * Takes the real node away and leaves the host as it was: its pods deleted and their sandboxes torn down by the
- * kubelet (with the stack's kubeconfig, while the apiserver still runs), what is left killed and removed,
- * kubelet and containerd stopped, its mounts unmounted, its bridge and cgroups removed; when it was the last node on
- * the machine, also the host-wide leftovers (kubelet iptables chains, runc and netns state, CNI cache) and the kernel
+ * kubelet (with the stack's kubeconfig, while the apiserver still runs), what is left killed and removed, its
+ * processes stopped, its mounts unmounted, its network namespace deleted (with the bridge, the link, the routes and
+ * every rule kube-proxy and the firewall made in it) and its cgroups removed; when it was the last node on the
+ * machine, also the host-wide leftovers (kubelet iptables chains, runc and netns state, CNI cache) and the kernel
  * settings recorded before the first node started.
  */
 export async function stopNode(h: NodeHandle, kubeconfig?: string): Promise<void> {
   if (kubeconfig && isAlive(h.pids.kubelet) && isAlive(h.pids.containerd)) await drain(h, kubeconfig);
-  await stopProcess(h.pids.kubelet);
+  await Promise.all([h.pids.kubelet, h.pids.kubeProxy, h.pids.coredns, h.pids.apiRelayInNode, h.pids.apiRelay].map((p) => stopProcess(p)));
   if (isAlive(h.pids.containerd)) await removeContainers(h.socket);
   await stopProcess(h.pids.containerd);
   for (const m of mountsUnder(h.dir)) tryRun('umount', ['-l', m]);
   removeLogLinks(h.dir);
-  tryRun('ip', ['link', 'del', h.bridge]);
+  tryRun('ip', ['netns', 'del', h.netns]);
+  tryRun('ip', ['link', 'del', h.network.hostLink]);
   removeCgroupRoot(h.cgroupRoot);
   if (!otherNodesRunning(h.dir) && spawnSync('pgrep', ['-x', 'containerd']).status !== 0) cleanHost();
 }
 
 /** What `down` must find gone; empty when the host is clean of this node. */
-export function nodeLeftovers(h: Pick<NodeHandle, 'dir' | 'bridge' | 'cgroupRoot'>): string[] {
+export function nodeLeftovers(h: Pick<NodeHandle, 'dir' | 'netns' | 'network' | 'cgroupRoot' | 'pids'>): string[] {
   const left: string[] = [];
   for (const m of mountsUnder(h.dir)) left.push(`mount ${m}`);
-  if (existsSync(`/sys/class/net/${h.bridge}`)) left.push(`bridge ${h.bridge}`);
-  const hierarchies = cgroupHierarchies({ unified: true });
-  for (const base of hierarchies.length ? hierarchies : ['/sys/fs/cgroup']) if (existsSync(join(base, h.cgroupRoot)) && statSync(join(base, h.cgroupRoot)).isDirectory()) left.push(`cgroup ${join(base, h.cgroupRoot)}`);
+  if (existsSync(`/run/netns/${h.netns}`)) left.push(`network namespace ${h.netns}`);
+  if (existsSync(`/sys/class/net/${h.network.hostLink}`)) left.push(`link ${h.network.hostLink}`);
+  for (const c of cgroupsLeft(h.cgroupRoot)) left.push(`cgroup ${c}`);
+  for (const [k, pid] of Object.entries(h.pids)) if (isAlive(pid)) left.push(`process ${k} (${pid})`);
   return left;
 }

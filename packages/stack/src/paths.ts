@@ -29,11 +29,13 @@ export interface Binaries {
   /** The project-built cert-manager controller (tools/go/cert-manager) and the directory with its CRDs. */
   readonly certManager: string;
   readonly certManagerCrds: string;
-  /** The real node's kubelet (component `node`, built on request). */
+  /** The real node's kubelet and kube-proxy (component `node`) and its cluster DNS (component `coredns`). */
   readonly kubelet: string;
+  readonly kubeProxy: string;
+  readonly coredns: string;
 }
 
-export type Component = 'nats' | 'etcd' | 'kwok' | 'k8s' | 'cert-manager' | 'node';
+export type Component = 'nats' | 'etcd' | 'kwok' | 'k8s' | 'cert-manager' | 'node' | 'coredns';
 
 /**
  * Resolves the server binaries: prebuilt ones named by env vars win (KUBEBUILDER_ASSETS for etcd, the kube
@@ -50,6 +52,7 @@ export function resolveBinaries(components: readonly Component[]): Partial<Binar
     if (c === 'kwok') return !fromAssets('kwok');
     if (c === 'cert-manager') return !fromAssets('cert-manager-controller');
     if (c === 'node') return !fromAssets('kubelet');
+    if (c === 'coredns') return !fromAssets('coredns');
     return !fromAssets('kube-apiserver');
   });
   const dirs = need.length ? buildComponents(need) : {};
@@ -66,7 +69,11 @@ export function resolveBinaries(components: readonly Component[]): Partial<Binar
     out.certManager = pick('cert-manager', 'cert-manager-controller');
     out.certManagerCrds = fromAssets('cert-manager-controller') ? (assets as string) : (dirs['cert-manager'] ?? '');
   }
-  if (components.includes('node')) out.kubelet = pick('node', 'kubelet');
+  if (components.includes('node')) {
+    out.kubelet = pick('node', 'kubelet');
+    out.kubeProxy = pick('node', 'kube-proxy');
+  }
+  if (components.includes('coredns')) out.coredns = pick('coredns', 'coredns');
   if (components.includes('k8s')) {
     out.kubeApiserver = pick('k8s', 'kube-apiserver');
     out.kubeControllerManager = pick('k8s', 'kube-controller-manager');

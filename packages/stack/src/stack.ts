@@ -9,6 +9,7 @@ import { seedFileOf } from './nats-identities.js';
 import { resolveBinaries, stackDir, type Binaries, type Component } from './paths.js';
 import { startPostgres, stopPostgres, type PostgresHandle } from './postgres.js';
 import { REAL_NODE_TAINT, startNode, stopNode, type NodeHandle } from './node.js';
+import { nodeNameOf } from './node-config.js';
 import { isAlive, stopProcess } from './proc.js';
 
 /** What a stack is made of and where to reach it; persisted as state.json in the stack dir. */
@@ -33,7 +34,7 @@ export interface StackState {
 
 export interface StackOptions {
   readonly name: string;
-  /** Which servers to run; default postgres, nats and kube. `node` adds a real node beside kwok (root; docs/adr/0006). */
+  /** Which servers to run; default all four. `node` is a real node beside the kwok nodes (root; docs/adr/0006). */
   readonly with?: readonly ('postgres' | 'nats' | 'kube' | 'node')[];
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
@@ -54,6 +55,12 @@ export function stackEnv(s: StackState): Record<string, string> {
   const identities = serviceIdentitiesOf(s);
   if (identities) env[SERVICE_KUBECONFIG_DIR] = identities;
   env.CODEXK8S_STACK_DIR = s.dir;
+  if (s.node) {
+    // Where real workloads run: tests and `npm run images` import images into this containerd.
+    env.CODEXK8S_REAL_NODE = s.node.name;
+    env.CODEXK8S_REAL_NODE_CONTAINERD = s.node.socket;
+    env.CODEXK8S_REAL_NODE_ADDRESS = s.node.network.hostAddress;
+  }
   return env;
 }
 
@@ -64,6 +71,9 @@ function natsCredentialsEnv(s: StackState): Record<string, string> {
   return s.external.natsSeedFile ? { NATS_NKEY_SEED_FILE: s.external.natsSeedFile } : {};
 }
 
+/** What a stack runs unless told otherwise: the data servers, the control plane with kwok nodes, and a real node. */
+export const DEFAULT_COMPONENTS = ['postgres', 'nats', 'kube', 'node'] as const;
+
 /**
  * Starts the local stack (or reuses the running one with the same name). Existing servers given by
  * DATABASE_URL, NATS_URL or KUBECONFIG are honoured instead of starting our own.
@@ -71,10 +81,10 @@ function natsCredentialsEnv(s: StackState): Record<string, string> {
 export async function startStack(opts: StackOptions): Promise<StackState> {
   const env = opts.env ?? process.env;
   const log = opts.log ?? ((l: string) => console.error(l));
-  const want = new Set(opts.with ?? ['postgres', 'nats', 'kube']);
+  const want = new Set(opts.with ?? DEFAULT_COMPONENTS);
   const dir = stackDir(opts.name);
   const running = readState(opts.name);
-  if (running && stackHealthy(running)) {
+  if (running && reusable(running, want)) {
     // Fresh tokens for the services (they expire), and the deploy/ identities as the work tree has them now.
     if (running.kube) await ensureKubeIdentities(running.kube.kubeconfig, serviceKubeconfigDir(running.kube));
     return running;
@@ -88,10 +98,10 @@ export async function startStack(opts: StackOptions): Promise<StackState> {
   const state: MutableState = { name: opts.name, dir, startedAt: new Date().toISOString(), startMs: 0, external };
   try {
     await startDataServers(state, { postgres: want.has('postgres') && !external.databaseUrl, nats: components.includes('nats') }, bins, log);
-    if (components.includes('k8s')) await startControlPlane(state, bins, log);
+    if (components.includes('k8s')) await startControlPlane(state, bins, log, components.includes('node') ? nodeNameOf(opts.name) : undefined);
     if (components.includes('node') && state.kube) {
-      state.node = await startNode({ stackName: opts.name, stateDir: state.dir, kubeconfig: state.kube.kubeconfig, kubelet: bins.kubelet, log });
-      log(`real node  ${state.node.name} at ${state.node.address} (taint ${REAL_NODE_TAINT}), containerd ${state.node.socket}`);
+      state.node = await startNode({ stackName: opts.name, stateDir: state.dir, kubeconfig: state.kube.kubeconfig, bins, log });
+      log(`real node  ${state.node.name} at ${state.node.network.hostAddress} (taint ${REAL_NODE_TAINT}), pods ${state.node.network.podSubnet}, containerd ${state.node.socket}`);
     }
     state.startMs = Date.now() - t0;
     writeState(state);
@@ -129,7 +139,7 @@ function componentsToStart(want: ReadonlySet<string>, external: StackState['exte
   const components: Component[] = [];
   if (want.has('nats') && !external.natsUrl) components.push('nats');
   if (want.has('kube') && !external.kubeconfig) components.push('etcd', 'kwok', 'k8s', 'cert-manager');
-  if (want.has('node') && components.includes('k8s')) components.push('node');
+  if (want.has('node') && components.includes('k8s')) components.push('node', 'coredns');
   return components;
 }
 
@@ -148,9 +158,9 @@ async function startDataServers(state: MutableState, start: { postgres: boolean;
   if (state.nats) log(`nats       ${state.nats.url} (pid ${state.nats.pid})`);
 }
 
-/** The Kubernetes control plane with kwok nodes, then cert-manager with the bootstrap ClusterIssuer. */
-async function startControlPlane(state: MutableState, bins: Binaries, log: (l: string) => void): Promise<void> {
-  const kube = await startKube({ bins, stateDir: state.dir });
+/** The Kubernetes control plane with kwok nodes (and the real node's identities, when it runs one), then cert-manager with the bootstrap ClusterIssuer. */
+async function startControlPlane(state: MutableState, bins: Binaries, log: (l: string) => void, realNode?: string): Promise<void> {
+  const kube = await startKube({ bins, stateDir: state.dir, ...(realNode ? { realNode } : {}) });
   state.kube = kube;
   log(`kubernetes https://127.0.0.1:${kube.apiserverPort} kubeconfig ${kube.kubeconfig}`);
   writeState(state);
@@ -192,6 +202,11 @@ export function stackStatus(s: StackState): Record<string, boolean> {
   if (s.certManager) st.certManager = isAlive(s.certManager.pid);
   if (s.node) for (const [k, pid] of Object.entries(s.node.pids)) st[k] = isAlive(pid);
   return st;
+}
+
+/** A running stack is reused when it is healthy and runs what is asked for (one started before the real node existed does not). */
+function reusable(s: StackState, want: ReadonlySet<string>): boolean {
+  return stackHealthy(s) && (!want.has('node') || Boolean(s.node) || Boolean(s.external.kubeconfig));
 }
 
 function stackHealthy(s: StackState): boolean {

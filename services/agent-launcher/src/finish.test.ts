@@ -32,11 +32,17 @@ test('verdicts map to one terminal each; a Job still running has none', () => {
 });
 
 test('the outcome a claim records gives back the same terminal (what a recovery publishes)', () => {
-  for (const v of ['not_found', { state: 'succeeded' }, { state: 'failed', reason: 'DeadlineExceeded', error: 'too slow' }] as const) {
-    const t = terminalOf(v as never);
+  for (const [v, code] of [['not_found', null], [{ state: 'succeeded' }, 0], [{ state: 'failed', reason: 'DeadlineExceeded', error: 'too slow' }, 137]] as const) {
+    const t = terminalOf(v as never, code);
     assert.ok(t);
     assert.deepEqual(terminalOfOutcome(outcomeOf(t)), t);
   }
   assert.equal(terminalOfOutcome({ event_type: 'run.failed.launch_error', reason: 'x', error: null }), undefined, 'not an outcome this service writes');
   assert.equal(terminalOfOutcome({ event_type: RunSucceededV1.type, reason: null, error: null })?.status, 'succeeded');
+  assert.equal(terminalOfOutcome({ event_type: RunSucceededV1.type, reason: null, error: null })?.exitCode, null, 'an outcome recorded before exit codes were kept');
+});
+
+test("the agent container's exit code travels with the terminal; a Job that was never found has none", () => {
+  assert.equal(terminalOf({ state: 'failed', reason: 'kubernetes job failed', error: null } as never, 3)?.exitCode, 3);
+  assert.equal(terminalOf('not_found', 3)?.exitCode, null);
 });

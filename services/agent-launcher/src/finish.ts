@@ -8,6 +8,8 @@ export interface Terminal {
   readonly status: 'succeeded' | 'failed';
   readonly reason: string | null;
   readonly error: string | null;
+  /** The agent container's exit code, null when it never ran to an end. */
+  readonly exitCode: number | null;
 }
 
 /**
@@ -17,17 +19,17 @@ export interface Terminal {
  */
 export const CLAIM_GRACE_MS = 30_000;
 
-/** The terminal a Job's verdict calls for, or undefined while it still runs. Pure. */
-export function terminalOf(v: JobVerdict | 'not_found'): Terminal | undefined {
-  if (v === 'not_found') return { def: RunJobNotFoundV1, status: 'failed', reason: 'kubernetes job not found', error: null };
-  if (v.state === 'succeeded') return { def: RunSucceededV1, status: 'succeeded', reason: null, error: null };
-  if (v.state === 'failed') return { def: RunFailedV1, status: 'failed', reason: v.reason, error: v.error };
+/** The terminal a Job's verdict (and its agent container's exit code) calls for, or undefined while it still runs. Pure. */
+export function terminalOf(v: JobVerdict | 'not_found', exitCode: number | null = null): Terminal | undefined {
+  if (v === 'not_found') return { def: RunJobNotFoundV1, status: 'failed', reason: 'kubernetes job not found', error: null, exitCode: null };
+  if (v.state === 'succeeded') return { def: RunSucceededV1, status: 'succeeded', reason: null, error: null, exitCode };
+  if (v.state === 'failed') return { def: RunFailedV1, status: 'failed', reason: v.reason, error: v.error, exitCode };
   return undefined;
 }
 
 /** The outcome a claim records: everything needed to publish the terminal event again after a crash. Pure. */
 export function outcomeOf(t: Terminal): RunOutcome {
-  return { event_type: t.def.type, reason: t.reason, error: t.error };
+  return { event_type: t.def.type, reason: t.reason, error: t.error, exit_code: t.exitCode };
 }
 
 const BY_TYPE: readonly EventDefinition[] = [RunSucceededV1, RunFailedV1, RunJobNotFoundV1];
@@ -36,7 +38,7 @@ const BY_TYPE: readonly EventDefinition[] = [RunSucceededV1, RunFailedV1, RunJob
 export function terminalOfOutcome(o: RunOutcome): Terminal | undefined {
   const def = BY_TYPE.find((d) => d.type === o.event_type);
   if (!def) return undefined;
-  return { def, status: def === RunSucceededV1 ? 'succeeded' : 'failed', reason: o.reason, error: o.error };
+  return { def, status: def === RunSucceededV1 ? 'succeeded' : 'failed', reason: o.reason, error: o.error, exitCode: o.exit_code ?? null };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { runEndedEventId } from '@codex-k8s/contracts';
-import { claimRunFinish, completeRunFinish, getRun, listRunsByStatus, type AgentRunRow } from '@codex-k8s/db';
+import { claimRunFinish, completeRunFinish, getRun, listRunsByStatus, setRunLogsTail, type AgentRunRow } from '@codex-k8s/db';
 import { observeRunPhase, publishCaused } from '@codex-k8s/flow';
-import { judgeJob, orUndefinedIfNotFound, type JobVerdict } from '@codex-k8s/kube';
+import { exitCodeOf, judgeJob, newestPodsFirst, orUndefinedIfNotFound, type JobVerdict } from '@codex-k8s/kube';
 import { counter, errorMessage, startPeriodic } from '@codex-k8s/runtime';
 import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { LauncherDeps } from './deps.js';
@@ -31,26 +31,31 @@ async function podsOf(deps: LauncherDeps, name: string, namespace: string): Prom
   return (await deps.core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` })).items;
 }
 
+/** The most of the agent's output kept per run (the column holds the end of it). */
+const LOG_LIMIT_BYTES = 64_000;
+
 /**
- * The last 200 log lines of the Job's newest pod, or the reason they could not be read (no pod left, or a node
- * that serves no logs, such as the local stack's kwok nodes).
+ * The end of the agent's output (stdout and stderr) in the Job's newest pod, read through the apiserver, or the
+ * reason it could not be read (no pod left, or a node that serves no logs, such as the local stack's kwok nodes).
  */
 async function logsTail(deps: LauncherDeps, pods: readonly V1Pod[], namespace: string): Promise<string> {
   try {
-    const pod = [...pods].sort((a, b) => String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')))[0];
+    const pod = newestPodsFirst(pods)[0];
     if (!pod?.metadata?.name) return '(logs unavailable: no pod of the Job is left)';
-    return await deps.core.readNamespacedPodLog({ name: pod.metadata.name, namespace, container: 'run', tailLines: 200 });
+    return await deps.core.readNamespacedPodLog({ name: pod.metadata.name, namespace, container: 'run', tailLines: 2_000, limitBytes: LOG_LIMIT_BYTES });
   } catch (err) {
     return `(logs unavailable: ${errorMessage(err).slice(0, 500)})`;
   }
 }
 
 /**
- * The side effects of a claimed finish: the terminal event (its id is the same for every outcome of the run and
- * every attempt, so a settle repeated after a crash is deduplicated by JetStream and by flow_events), then the log
- * tail and the final status in one row update.
+ * The side effects of a claimed finish: the agent's output stored with the run first (the terminal event makes the
+ * namespace go, and its pods with it; a settle after a crash keeps what an earlier attempt stored), then the terminal
+ * event (its id is the same for every outcome of the run and every attempt, so a settle repeated after a crash is
+ * deduplicated by JetStream and by flow_events), then the final status.
  */
 async function settle(deps: LauncherDeps, run: AgentRunRow & { job_name: string; job_namespace: string }, t: Terminal, pods: readonly V1Pod[]): Promise<void> {
+  if (run.agent_logs_tail === null) await setRunLogsTail(deps.db, run.id, await logsTail(deps, pods, run.job_namespace));
   // Caused by the Job, not by an event: the run's correlation id, no causation.
   await publishCaused(deps.bus, t.def, { correlationId: run.correlation_id }, {
     runId: run.id,
@@ -65,9 +70,10 @@ async function settle(deps: LauncherDeps, run: AgentRunRow & { job_name: string;
       status: t.status,
       reason: t.reason,
       error: t.error,
+      exit_code: t.exitCode,
     },
   });
-  await completeRunFinish(deps.db, run.id, t.status, await logsTail(deps, pods, run.job_namespace));
+  await completeRunFinish(deps.db, run.id, t.status);
   observeRunPhase('finished', run.created_at);
   deps.log.info({ run: run.id, outcome: t.def.type, reason: t.reason }, 'run finished');
 }
@@ -99,7 +105,7 @@ export async function evaluateRun(deps: LauncherDeps, runId: string): Promise<vo
     return;
   }
   const seen = await observe(deps, live.job_name, live.job_namespace);
-  const t = terminalOf(seen.verdict);
+  const t = terminalOf(seen.verdict, exitCodeOf(seen.pods));
   if (!t) return;
   runFinishTotal.inc({ outcome: 'attempted' });
   const claimed = await claimRunFinish(deps.db, run.id, outcomeOf(t));

@@ -1,9 +1,10 @@
-import { BaselineEnv, KubeEnv, type BaselineSpec } from '@codex-k8s/kube';
+import { BaselineEnv, KubeEnv, PlacementEnv, type BaselineSpec } from '@codex-k8s/kube';
 import { BaseEnv, envSchemas, loadConfig } from '@codex-k8s/runtime';
 import { z } from 'zod';
 
 const Env = BaseEnv.extend(KubeEnv.shape)
   .extend(BaselineEnv.shape)
+  .extend(PlacementEnv.shape)
   .extend({
     DATABASE_URL: z.string().min(1),
     /**

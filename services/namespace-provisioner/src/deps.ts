@@ -1,6 +1,6 @@
 import type { Bus } from '@codex-k8s/bus';
 import type { Db } from '@codex-k8s/db';
-import type { BaselineSpec, LabelKeys } from '@codex-k8s/kube';
+import type { BaselineSpec, LabelKeys, WorkloadPlacement } from '@codex-k8s/kube';
 import type { Logger } from '@codex-k8s/runtime';
 import type { ObjectApplier } from '@codex-k8s/kube';
 import type { CoreV1Api } from '@kubernetes/client-node';
@@ -18,6 +18,8 @@ export interface ProvisionerDeps {
   readonly baseline: BaselineSpec;
   /** Pod Security `enforce` level of every managed namespace (the admission policy accepts baseline or restricted). */
   readonly podSecurityLevel: 'baseline' | 'restricted';
+  /** Which nodes every pod of a run or slot namespace may run on (namespace annotations read by admission). */
+  readonly placement: WorkloadPlacement;
   readonly cleanupEnabled: boolean;
   readonly platformNamespace: string;
 }

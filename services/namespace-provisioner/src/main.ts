@@ -37,6 +37,7 @@ await runService({
       keys: labelKeys(config.CODEXK8S_LABEL_DOMAIN),
       baseline: baselineSpec(config),
       podSecurityLevel: config.CODEXK8S_RUN_POD_SECURITY_LEVEL,
+      placement: { nodeSelector: config.CODEXK8S_WORKLOAD_NODE_SELECTOR, tolerations: config.CODEXK8S_WORKLOAD_TOLERATIONS },
       cleanupEnabled: config.CODEXK8S_WORKER_RUN_NAMESPACE_CLEANUP,
       platformNamespace: config.CODEXK8S_PLATFORM_NAMESPACE,
     };

@@ -17,8 +17,10 @@ const run = {
   sender_login: 'alice',
 };
 
+const anywhere = { nodeSelector: {}, tolerations: [] };
+
 test('the run namespace carries the platform labels under the configured domain, its owner, and Pod Security labels', () => {
-  const ns = desiredNamespace({ keys: labelKeys('example.org/'), podSecurityLevel: 'baseline' }, run, 'delivery-1');
+  const ns = desiredNamespace({ keys: labelKeys('example.org/'), podSecurityLevel: 'baseline', placement: anywhere }, run, 'delivery-1');
   assert.equal(ns.metadata?.name, run.namespace);
   assert.deepEqual(ns.metadata?.labels, {
     'example.org/managed-by': 'codex-k8s-worker',
@@ -32,8 +34,18 @@ test('the run namespace carries the platform labels under the configured domain,
     'pod-security.kubernetes.io/warn': 'restricted',
   });
   assert.deepEqual(ns.metadata?.annotations, { 'example.org/correlation-id': 'delivery-1' });
-  const restricted = desiredNamespace({ keys: labelKeys('codex-k8s.dev/'), podSecurityLevel: 'restricted' }, run, 'd');
+  const restricted = desiredNamespace({ keys: labelKeys('codex-k8s.dev/'), podSecurityLevel: 'restricted', placement: anywhere }, run, 'd');
   assert.equal(restricted.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+});
+
+test('a configured placement is written on the namespace for admission to give every pod in it', () => {
+  const placement = { nodeSelector: { 'codex-k8s.dev/node': 'real' }, tolerations: [{ key: 'codex-k8s.dev/real-node', operator: 'Exists', effect: 'NoSchedule' }] };
+  const ns = desiredNamespace({ keys: labelKeys('codex-k8s.dev/'), podSecurityLevel: 'baseline', placement }, run, 'd');
+  assert.deepEqual(ns.metadata?.annotations, {
+    'scheduler.alpha.kubernetes.io/node-selector': 'codex-k8s.dev/node=real',
+    'scheduler.alpha.kubernetes.io/defaultTolerations': JSON.stringify(placement.tolerations),
+    'codex-k8s.dev/correlation-id': 'd',
+  });
 });
 
 const createdAt = new Date('2026-11-30T10:00:00Z');

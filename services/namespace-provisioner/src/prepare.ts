@@ -2,7 +2,7 @@ import { RunNamespacePreparedV1, type Envelope, type LaunchErrorReason, type Run
 import type { MessageMeta } from '@codex-k8s/bus';
 import { namespaceOwner, type AgentRunRow, isLiveRun } from '@codex-k8s/db';
 import { causeOf, endRunWithLaunchError, observeRunPhase, publishCaused, runKindOf, stepOf, type Cause, type LaunchFailure } from '@codex-k8s/flow';
-import { buildBaseline, isManagedNamespace, isOwnedBy, isPermanentKubeError, kubeErrorMessage, namespaceLabels, orUndefinedIfNotFound } from '@codex-k8s/kube';
+import { buildBaseline, isManagedNamespace, isOwnedBy, isPermanentKubeError, kubeErrorMessage, namespaceLabels, orUndefinedIfNotFound, placementAnnotations } from '@codex-k8s/kube';
 import { errorMessage } from '@codex-k8s/runtime';
 import type { V1Namespace } from '@kubernetes/client-node';
 import { NAME, type ProvisionerDeps } from './deps.js';
@@ -29,9 +29,12 @@ export interface PrepareTarget {
   readonly slot?: { readonly slotNo: number };
 }
 
-/** The namespace object we apply: reference labels, the owning project, correlation annotation, Pod Security labels. Pure. */
+/**
+ * The namespace object we apply: reference labels, the owning project, correlation annotation, Pod Security labels,
+ * and the placement every pod in it gets from admission. Pure.
+ */
 export function desiredNamespace(
-  deps: Pick<ProvisionerDeps, 'keys' | 'podSecurityLevel'>,
+  deps: Pick<ProvisionerDeps, 'keys' | 'podSecurityLevel' | 'placement'>,
   d: Pick<RunCreatedData, 'run_id' | 'project_id' | 'runtime_mode' | 'issue_number'> & { namespace: string },
   correlationId: string,
   slot?: { slotNo: number },
@@ -46,7 +49,7 @@ export function desiredNamespace(
         'pod-security.kubernetes.io/enforce': deps.podSecurityLevel,
         'pod-security.kubernetes.io/warn': 'restricted',
       },
-      annotations: { [deps.keys.correlationId]: correlationId },
+      annotations: { ...placementAnnotations(deps.placement), [deps.keys.correlationId]: correlationId },
     },
   };
 }

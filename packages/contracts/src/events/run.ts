@@ -78,6 +78,8 @@ export const RunFinishedData = JobRef.extend({
   /** Why it failed: `kubernetes job failed`, a pod waiting reason such as `ImagePullBackOff`, `FailedCreate`, ... */
   reason: z.string().nullable(),
   error: z.string().nullable(),
+  /** The agent container's exit code; null when it never ran to an end (image not pulled, pods never created, Job gone). */
+  exit_code: z.number().int().min(-2147483648).max(2147483647).nullable().optional(),
 });
 export type RunFinishedData = z.infer<typeof RunFinishedData>;
 

@@ -116,13 +116,13 @@ export async function claimRunFinish(db: Db, id: string, outcome: RunOutcome): P
 }
 
 /**
- * Ends a claimed run after its terminal event was published: the final status and the agent's log tail in one
- * UPDATE. Only a still-running row with an outcome moves; returns it, or undefined when it had already ended.
+ * Ends a claimed run after its terminal event was published (the agent's output was stored before it, with
+ * setRunLogsTail). Only a still-running row with an outcome moves; returns it, or undefined when it had already ended.
  */
-export async function completeRunFinish(db: Db, id: string, status: Extract<RunStatus, 'succeeded' | 'failed'>, logsTail: string): Promise<AgentRunRow | undefined> {
+export async function completeRunFinish(db: Db, id: string, status: Extract<RunStatus, 'succeeded' | 'failed'>): Promise<AgentRunRow | undefined> {
   return db
     .updateTable('agent_runs')
-    .set({ status, agent_logs_tail: logsTail.slice(-64_000), finished_at: sql`now()` as never, updated_at: sql`now()` as never })
+    .set({ status, finished_at: sql`now()` as never, updated_at: sql`now()` as never })
     .where('id', '=', id)
     .where('status', '=', 'running')
     .where('outcome', 'is not', null)

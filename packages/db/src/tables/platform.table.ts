@@ -56,6 +56,8 @@ export interface RunOutcome {
   readonly event_type: string;
   readonly reason: string | null;
   readonly error: string | null;
+  /** The agent container's exit code, when it ran and ended (absent in outcomes recorded before it was kept). */
+  readonly exit_code?: number | null;
 }
 
 export type MemberRole = 'admin' | 'read_write' | 'read_only';

@@ -1,0 +1,74 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { cacheDir } from '../paths.js';
+
+// Building blocks of an image's root filesystem, from parts this machine can reach: its own binaries with the
+// libraries they load, and Debian packages fetched (not installed) through apt.
+
+/** The libraries (and the loader) `ldd` lists for a dynamically linked binary, as absolute paths. Pure. */
+export function lddLibraries(output: string): string[] {
+  const libs = new Set<string>();
+  for (const line of output.split('\n')) {
+    const m = /=>\s*(\/\S+)\s/.exec(line) ?? /^\s*(\/\S+)\s+\(0x/.exec(line);
+    if (m?.[1]) libs.add(m[1]);
+  }
+  return [...libs];
+}
+
+/** Copies a host file to the same path under the root (following a symlink: the image gets the file itself). */
+export function addHostFile(root: string, path: string, at: string = path): void {
+  const to = join(root, at);
+  mkdirSync(dirname(to), { recursive: true });
+  copyFileSync(realpathSync(path), to);
+  chmodSync(to, 0o755);
+}
+
+/** A binary and every library it loads, at their host paths. */
+export function addBinaryWithLibraries(root: string, bin: string, at: string = bin): void {
+  addHostFile(root, bin, at);
+  const out = execFileSync('ldd', [realpathSync(bin)], { encoding: 'utf8' });
+  for (const lib of lddLibraries(out)) addHostFile(root, lib);
+}
+
+/**
+ * Unpacks a Debian package into the root: downloaded once into the cache with `apt-get download` (no install, no
+ * maintainer scripts), keyed by the name and version apt would fetch.
+ */
+export function addDebianPackage(root: string, pkg: string): void {
+  const dir = join(cacheDir(), 'debs');
+  mkdirSync(dir, { recursive: true });
+  const version = execFileSync('apt-cache', ['policy', pkg], { encoding: 'utf8' }).match(/Candidate:\s*(\S+)/)?.[1];
+  if (!version || version === '(none)') throw new Error(`Debian package ${pkg} is not available from apt here; run apt-get update`);
+  const safe = version.replace(/[^A-Za-z0-9.+~-]/g, '_');
+  const have = readdirSync(dir).find((f) => f.startsWith(`${pkg}_`) && f.includes(safe.replace(/^\d+:/, '')) && f.endsWith('.deb'));
+  let deb = have ? join(dir, have) : undefined;
+  if (!deb) {
+    execFileSync('apt-get', ['download', `${pkg}=${version}`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const got = readdirSync(dir).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
+    if (!got) throw new Error(`apt-get download ${pkg}=${version} left no .deb in ${dir}`);
+    deb = join(dir, got);
+  }
+  execFileSync('dpkg-deb', ['-x', deb, root]);
+}
+
+/** Busybox's applets as symlinks next to it (sh, ls, cat, nc, ...): a shell and the usual tools, 2 MB. */
+export function linkBusyboxApplets(root: string, busybox = '/bin/busybox'): void {
+  // Static: it runs from the root as it is.
+  const applets = execFileSync(join(root, busybox), ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  for (const a of applets) {
+    const at = join(root, 'bin', a);
+    if (!existsSync(at)) symlinkSync('busybox', at);
+  }
+}
+
+/** /etc/passwd and /etc/group with root and the given unprivileged user, /tmp world-writable. */
+export function addUsers(root: string, user: { name: string; uid: number; home: string }): void {
+  mkdirSync(join(root, 'etc'), { recursive: true });
+  writeFileSync(join(root, 'etc', 'passwd'), `root:x:0:0:root:/root:/bin/sh\n${user.name}:x:${user.uid}:${user.uid}::${user.home}:/bin/sh\n`);
+  writeFileSync(join(root, 'etc', 'group'), `root:x:0:\n${user.name}:x:${user.uid}:\n`);
+  mkdirSync(join(root, 'tmp'), { recursive: true });
+  chmodSync(join(root, 'tmp'), 0o1777);
+  mkdirSync(join(root, user.home), { recursive: true });
+  chmodSync(join(root, user.home), 0o1777);
+}

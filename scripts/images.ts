@@ -1,0 +1,20 @@
+import { ensureImages, readState } from '@codex-k8s/stack';
+
+// npm run images [-- --stack NAME] [--only a,b]: builds the platform's images without Docker or a registry (OCI
+// archives from Debian packages and this machine's binaries, cached by content under ~/.cache/codex-k8s/images) and
+// imports them into the real node of a running stack (default: dev).
+const args = process.argv.slice(2);
+const at = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+const stack = at('--stack') ?? process.env.CODEXK8S_STACK ?? 'dev';
+const only = at('--only')?.split(',').filter(Boolean);
+
+const state = readState(stack);
+if (!state?.node) {
+  console.error(`stack "${stack}" has no real node running; start it first: npm run stack -- up${stack === 'dev' ? '' : ` --name ${stack}`}`);
+  process.exit(1);
+}
+const t0 = Date.now();
+for (const i of ensureImages(state.node.socket, only)) {
+  console.log(`${i.ref.padEnd(40)} ${i.digest.slice(0, 19)}  ${i.built ? `built in ${(i.ms / 1000).toFixed(1)} s` : 'cached'}, ${i.imported ? 'imported' : 'already imported'}`);
+}
+console.error(`images ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (stack "${stack}", node ${state.node.name})`);

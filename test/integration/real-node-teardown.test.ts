@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { loadKubeConfig } from '@codex-k8s/kube';
+import { nodeLeftovers, readState, startStack, stopStack, type StackState } from '@codex-k8s/stack';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { eventually } from '../support/github.js';
+
+// A second stack's real node beside the test stack's own (as `npm run dev` runs beside `npm test`): its own
+// network namespace and /24, and its `down` takes all of it away without touching the first.
+
+const chains = (): string[] =>
+  ['iptables-save', 'ip6tables-save'].flatMap((tool) => execFileSync(tool, { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(':') || l.startsWith('*')).map((l) => `${tool} ${l.split(' ')[0]}`)).sort();
+
+const ready = async (kubeconfig: string, name: string): Promise<boolean> => {
+  const node = await loadKubeConfig(kubeconfig).makeApiClient(CoreV1Api).readNode({ name });
+  return Boolean(node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+};
+
+test("a second stack's node runs beside the first, and its down leaves no mount, link, namespace, cgroup, process or chain behind", async () => {
+  const first = readState(process.env.CODEXK8S_STACK_DIR?.split('/').pop() ?? '');
+  assert.ok(first?.node && first.kube, 'the test stack runs a real node');
+  const before = chains();
+  const name = `node-${randomUUID().slice(0, 6)}`;
+  let second: StackState | undefined;
+  try {
+    // Its own servers: not the test stack's (the environment names those).
+    second = await startStack({ name, with: ['kube', 'node'], env: {}, log: () => undefined });
+    assert.ok(second.node && second.kube);
+    assert.notEqual(second.node.network.podSubnet, first.node.network.podSubnet);
+    assert.notEqual(second.node.netns, first.node.netns);
+    assert.ok(await ready(second.kube.kubeconfig, second.node.name));
+  } finally {
+    await stopStack(name, { purge: true });
+  }
+  assert.ok(second?.node);
+  assert.deepEqual(nodeLeftovers(second.node), []);
+  assert.deepEqual(chains(), before, 'the host has the iptables chains it had before the second node');
+  // The first stack's node is untouched: still Ready, its namespace and link still there.
+  await eventually('the first node to stay Ready', async () => ((await ready(first.kube?.kubeconfig ?? '', first.node?.name ?? '')) ? true : undefined), 20_000);
+  assert.ok(nodeLeftovers(first.node).some((l) => l.startsWith('network namespace')), "the first stack's network namespace is still there");
+});

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { getRun } from '@codex-k8s/db';
+import { placementAnnotations } from '@codex-k8s/kube';
+import { ensureImages, imageRef, readState, realNodePlacementEnv, type NodeHandle } from '@codex-k8s/stack';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { eventually } from '../support/github.js';
+import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
+
+// The stack's real node (containerd, kubelet, kube-proxy, CoreDNS in a network namespace of the stack's own): pods
+// placed there by their namespace's annotations run for real, and the agent's real output reaches the run.
+
+const kc = adminKubeConfig();
+const core = kc.makeApiClient(CoreV1Api);
+const stackName = process.env.CODEXK8S_STACK_DIR?.split('/').pop() ?? '';
+const node = (): NodeHandle => {
+  const n = readState(stackName)?.node;
+  assert.ok(n, `the test stack "${stackName}" runs a real node (npm test starts one)`);
+  return n;
+};
+const placement = realNodePlacementEnv();
+const tolerations = JSON.parse(placement.CODEXK8S_WORKLOAD_TOLERATIONS) as [];
+const AGENT_IMAGE = imageRef('agent-runner');
+
+async function podDone(namespace: string, name: string): Promise<V1Pod> {
+  return eventually(`pod ${namespace}/${name} to finish`, async () => {
+    const p = await core.readNamespacedPod({ name, namespace });
+    return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed' ? p : undefined;
+  }, 60_000);
+}
+
+describe('the real node', () => {
+  before(() => {
+    // Built once per machine (cached by content), imported into this stack's containerd.
+    ensureImages(node().socket, ['agent-runner']);
+  });
+
+  test('pods placed by namespace annotations run there: Services by name through cluster DNS, logs through the apiserver, and nothing on the host is open to them but DNS', async () => {
+    const ns = `real-node-${randomUUID().slice(0, 8)}`;
+    const n = node();
+    await core.createNamespace({ body: { metadata: { name: ns, annotations: placementAnnotations({ nodeSelector: { 'codex-k8s.dev/node': 'real' }, tolerations }) } } });
+    try {
+      const pod = (name: string, labels: Record<string, string>, script: string): V1Pod => ({
+        metadata: { name, labels },
+        spec: { restartPolicy: 'Never', shareProcessNamespace: true, containers: [{ name: 'c', image: AGENT_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c', script] }] },
+      });
+      await core.createNamespacedPod({ namespace: ns, body: pod('web', { app: 'web' }, 'mkdir -p /tmp/www && hostname > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www') });
+      await core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } } });
+      const web = await eventually('web to run', async () => {
+        const p = await core.readNamespacedPod({ name: 'web', namespace: ns });
+        return p.status?.phase === 'Running' ? p : undefined;
+      }, 60_000);
+      // Admission gave the pod the node selector and toleration from its namespace; the scheduler put it on the real node.
+      assert.equal(web.spec?.nodeName, n.name);
+      assert.equal(web.spec?.nodeSelector?.['codex-k8s.dev/node'], 'real');
+      assert.ok(web.status?.podIP?.startsWith(n.network.podSubnet.split('.').slice(0, 3).join('.')), `pod IP ${web.status?.podIP} in ${n.network.podSubnet}`);
+
+      const kubeletPort = (await core.readNode({ name: n.name })).status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 0;
+      const probe = [
+        // The Service by its short name: CoreDNS answers it, kube-proxy carries it to the pod (retried while endpoints settle).
+        `for i in 1 2 3 4 5 6 7 8 9 10; do body=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 web 80 | tail -n 1); [ -n "$body" ] && break; sleep 1; done; echo "service: $body"`,
+        `nc -w 3 ${n.network.hostAddress} ${kubeletPort} </dev/null && echo "kubelet: open" || echo "kubelet: closed"`,
+        `nc -w 3 ${n.network.nodeAddress} 22 </dev/null && echo "node: open" || echo "node: closed"`,
+        'echo done',
+      ].join('; ');
+      await core.createNamespacedPod({ namespace: ns, body: pod('client', {}, probe) });
+      const client = await podDone(ns, 'client');
+      assert.equal(client.spec?.nodeName, n.name);
+      const logs = await core.readNamespacedPodLog({ name: 'client', namespace: ns });
+      assert.match(logs, /^service: web$/m, `the page the web pod serves (its hostname) came back through the Service name:\n${logs}`);
+      assert.match(logs, /^kubelet: closed$/m, 'the kubelet port on the host end of the link is closed to pods');
+      assert.match(logs, /^node: closed$/m, 'the node namespace itself is closed to pods');
+      assert.match(logs, /^done$/m);
+    } finally {
+      await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    }
+  });
+});
+
+describe('the agent Job on the real node', () => {
+  let p: Platform;
+  before(async () => {
+    ensureImages(node().socket, ['agent-runner']);
+    p = await startPlatform({
+      env: {
+        ...placement,
+        CODEXK8S_WORKER_JOB_IMAGE: AGENT_IMAGE,
+        // The delivery id (the run's correlation id) tells the probe how to end: a test-chosen exit code.
+        CODEXK8S_WORKER_JOB_COMMAND: 'case "$CODEXK8S_CORRELATION_ID" in exit-3-*) codex-agent-probe 3 ;; *) codex-agent-probe ;; esac',
+      },
+    });
+  });
+  after(async () => {
+    await p?.stop();
+  });
+
+  const runOf = async (delivery: string, terminal: string) => {
+    const rows = await p.waitFor(delivery, [terminal, 'run.namespace.cleaned'], 120_000);
+    const ended = rows.find((r) => r.event_type === terminal)?.payload as { run_id: string; exit_code?: number | null; reason: string | null };
+    const run = await getRun(p.tdb.db, ended.run_id);
+    return { ended, run, rows };
+  };
+
+  test("a run's agent really runs: its output is stored with the run before the namespace goes, and run.succeeded carries exit code 0", async () => {
+    const delivery = await p.deliver(issuePayload({ label: 'run:dev', issueNumber: 1201 }));
+    const { ended, run, rows } = await runOf(delivery, 'run.succeeded');
+    assert.equal(ended.exit_code, 0);
+    const out = run?.agent_logs_tail ?? '';
+    assert.match(out, new RegExp(`codex-k8s agent probe: run ${ended.run_id} \\(project ${p.projectId}, full-env\\)`), out);
+    // What only a real container can print: its pod's hostname, its user, the kernel, the Node in the image.
+    assert.match(out, new RegExp(`pod codex-k8s-run-[0-9a-z-]+, uid 65532, kernel \\S+, node v\\d+\\.\\d+\\.\\d+`), out);
+    assert.match(out, /probe error stream/, 'stderr is kept with stdout');
+    assert.match(out, /exiting with 0/);
+    const types = rows.map((r) => r.event_type);
+    assert.ok(types.indexOf('run.succeeded') < types.indexOf('run.namespace.cleaned'));
+  });
+
+  test('a failing agent ends the run failed with its exit code and its output', async () => {
+    const delivery = await p.deliver(issuePayload({ label: 'run:dev', issueNumber: 1202 }), 'issues', `exit-3-${randomUUID()}`);
+    const { ended, run } = await runOf(delivery, 'run.failed');
+    assert.equal(ended.exit_code, 3);
+    assert.equal(run?.status, 'failed');
+    assert.match(run?.agent_logs_tail ?? '', /exiting with 3/);
+  });
+
+  test('an agent image the node does not have fails the run early with the kubelet\'s reason, not after the deadline', async () => {
+    await p.restart('agent-launcher', 'stop', { CODEXK8S_WORKER_JOB_IMAGE: 'codex.local/absent:1' });
+    const t0 = Date.now();
+    const delivery = await p.deliver(issuePayload({ label: 'run:dev', issueNumber: 1203 }));
+    const { ended } = await runOf(delivery, 'run.failed');
+    assert.match(ended.reason ?? '', /^(ErrImageNeverPull|ErrImagePull|ImagePullBackOff)$/);
+    assert.equal(ended.exit_code, null, 'the agent never ran');
+    assert.ok(Date.now() - t0 < 90_000, `ended within ${Date.now() - t0} ms (the Job deadline is 900 s)`);
+  });
+});
+
