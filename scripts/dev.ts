@@ -10,7 +10,8 @@ import { devWebhookSecret } from './dev/secret.js';
 import { ensurePlatformNamespace } from './dev/namespace.js';
 import { bareRepoFrom } from './dev/git.js';
 import { seedSampleProject } from './dev/seed.js';
-import { realAgentEnv } from './dev/real-agent.js';
+import { realWorkloadEnv } from './dev/real-agent.js';
+import { reportSlotPage } from './dev/slot-page.js';
 
 // `npm run dev [-- --once] [-- --slots] [-- --no-replay] [-- --name <stack>] [-- --fixture <file>]`
 // Starts the local stack and all seven services, replays a signed sample webhook, and prints every flow event
@@ -59,7 +60,7 @@ const env: Record<string, string> = {
   ...stackEnv(stack),
   ...passthrough,
   CODEXK8S_GITHUB_WEBHOOK_SECRET: secret.secret,
-  ...realAgentEnv(stack, { slots: opts.slots }, say),
+  ...realWorkloadEnv(stack, { slots: opts.slots }, say),
 };
 const db = createDb(env.DATABASE_URL ?? '', { applicationName: 'codex-k8s-dev' });
 await migrateToLatest(db);
@@ -109,8 +110,10 @@ try {
     say(`   replayed ${opts.fixture} as delivery ${delivery}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
     if (res.status >= 300) throw new Error(`the sample webhook was refused (HTTP ${res.status})`);
   }
+  const slotPage = opts.slots && !opts['no-replay'] ? reportSlotPage({ db, stack, correlationId: delivery, say }).catch((err: unknown) => say(`   slot page check failed: ${err instanceof Error ? err.message : String(err)}`)) : undefined;
   if (!opts.once) say(`== running; Ctrl-C stops services and stack${opts.slots ? ' (the slot stays in namespace shop-dev-<n>)' : ''}`);
   await follower.done;
+  await slotPage;
   if (opts.once) await printAgentOutput(db, delivery);
   await shutdown(0, db);
 } catch (err) {

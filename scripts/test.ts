@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { REPO_ROOT, stackEnv, startStack, stopStack } from '@codex-k8s/stack';
+import { ensureDebianPackages, REPO_ROOT, stackEnv, startStack, stopStack } from '@codex-k8s/stack';
 
 // `npm test [-- --unit] [-- <path filter>...]`: static checks, then unit tests beside the code and integration
 // tests in test/ against one shared local stack (real Postgres, nats-server, Kubernetes) started for this run.
@@ -64,6 +64,8 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 try {
   if (needsStack) {
+    // The browser test drives Debian's Chromium; its NSS tools trust the stack's CA (test/support/browser.ts).
+    if (selected.some((f) => f.includes('browser'))) ensureDebianPackages(['chromium', 'libnss3-tools'], (l) => console.error(`   ${l}`));
     console.error('== starting the local stack for this run');
     const s = await startStack({ name });
     console.error(`   stack up in ${(s.startMs / 1000).toFixed(1)} s`);

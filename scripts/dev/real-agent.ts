@@ -1,14 +1,15 @@
 import { ensureImages, imageRef, realNodePlacementEnv, type StackState } from '@codex-k8s/stack';
 
 /**
- * With a real node in the stack, the agent runs for real: the agent image is built (or found in the cache) and
- * imported into the node's containerd, and run namespaces place their pods on the node. Slot namespaces stay on
- * kwok nodes while the sample project's own images do not exist yet (its manifests name images nothing builds).
+ * With a real node in the stack, runs are real: the agent image (and with --slots the sample project's images) are
+ * built, or found in the cache, and imported into the node's containerd, and run and slot namespaces place their
+ * pods on the node.
  */
-export function realAgentEnv(stack: StackState, opts: { slots: boolean }, say: (l: string) => void): Record<string, string> {
-  if (!stack.node || opts.slots) return {};
-  for (const i of ensureImages(stack.node.socket, ['agent-runner'])) {
-    say(`   image ${i.ref} ${i.built ? `built in ${(i.ms / 1000).toFixed(1)} s` : 'from the cache'}${i.imported ? ', imported' : ''}`);
+export function realWorkloadEnv(stack: StackState, opts: { slots: boolean }, say: (l: string) => void): Record<string, string> {
+  if (!stack.node) return {};
+  const names = ['agent-runner', ...(opts.slots ? ['shop-api', 'shop-web', 'shop-postgres'] : [])];
+  for (const i of ensureImages(stack.node.socket, names)) {
+    say(`   image ${i.ref.padEnd(36)} ${i.built ? `built in ${(i.ms / 1000).toFixed(1)} s` : 'from the cache'}${i.imported ? ', imported' : ''}`);
   }
   return {
     ...realNodePlacementEnv(),

@@ -28,7 +28,7 @@ describe('a slot deploy handed over between deployer instances', () => {
       const yaml = readFileSync(file, 'utf8')
         .replace('namespaceTemplate: "{{ Project }}-dev-{{ Slot }}"', 'namespaceTemplate: "{{ Project }}-handover-{{ Slot }}"')
         .replace('domainTemplate: "{{ Project }}-{{ Slot }}.ai.example.test"', 'domainTemplate: "{{ Project }}-handover-{{ Slot }}.ai.example.test"')
-        .replace('registry.example.test/shop/web:{{ Versions.api }}', 'codex-k8s.invalid/pull-error:latest');
+        .replace('codex.local/shop/web:{{ Versions.api }}', 'codex-k8s.invalid/pull-error:latest');
       writeFileSync(file, yaml);
     });
     p = await startPlatform({
@@ -64,7 +64,7 @@ describe('a slot deploy handed over between deployer instances', () => {
 
     // The image is fixed by hand while no deployer runs; the next instance must not apply the unit again.
     await ObjectApplier.forConfig(kc).patch(
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: NAMESPACE }, spec: { template: { spec: { containers: [{ name: 'oauth2-proxy', image: 'registry.example.test/shop/web:1.4.0' }] } } } } as never,
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: NAMESPACE }, spec: { template: { spec: { containers: [{ name: 'oauth2-proxy', image: 'codex.local/shop/web:1.4.0' }] } } } } as never,
       undefined,
       undefined,
       'operator',
@@ -83,7 +83,7 @@ describe('a slot deploy handed over between deployer instances', () => {
     const applying = (task?.logs_json ?? []).filter((l) => l.message.startsWith('applying ')).map((l) => l.message.split(' ')[1]);
     assert.deepEqual(applying, ['infrastructure/config', 'infrastructure/postgres', 'migrations/migrate', 'internal/api', 'edge/gateway', 'frontend/web'], 'each unit applied once');
     const after = await apps.readNamespacedDeployment({ name: 'web', namespace: NAMESPACE });
-    assert.deepEqual(after.spec?.template.spec?.containers.map((c) => c.image), ['registry.example.test/shop/web:1.4.0'], 'the waiting unit was not applied again');
+    assert.deepEqual(after.spec?.template.spec?.containers.map((c) => c.image), ['codex.local/shop/web:1.4.0'], 'the waiting unit was not applied again');
     assert.equal(after.metadata?.uid, web.metadata?.uid);
   });
 });

@@ -15,7 +15,7 @@ export function ensureDebianPackages(packages: readonly string[], log: (line: st
   const missing = packages.filter((p) => !isInstalled(p));
   if (missing.length === 0) return;
   const how = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
-  if (process.getuid?.() !== 0) throw new Error(`the real node needs the Debian packages ${missing.join(', ')}; install them as root: ${how}`);
+  if (process.getuid?.() !== 0) throw new Error(`the stack needs the Debian packages ${missing.join(', ')}; install them as root: ${how}`);
   log(`installing Debian packages ${missing.join(', ')}`);
   try {
     execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });

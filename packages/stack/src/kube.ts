@@ -23,17 +23,19 @@ const PROJECT_STAGES = fileURLToPath(new URL('../stages/', import.meta.url));
 /**
  * The real node's own identities (docs/adr/0006), in the apiserver's token file beside the admin: the kubelet as
  * its Node (the Node authorizer and NodeRestriction confine it to its own node and pods), kube-proxy as the user the
- * built-in system:node-proxier binding names, and CoreDNS as a user of its own (its read-only role is bound when the
- * node starts).
+ * built-in system:node-proxier binding names, CoreDNS and the TLS proxy as users of their own (their read-only
+ * roles are bound when the node starts).
  */
 export function nodeIdentities(nodeName: string): { user: string; groups: string[] }[] {
   return [
     { user: `system:node:${nodeName}`, groups: ['system:nodes'] },
     { user: 'system:kube-proxy', groups: [] },
     { user: COREDNS_USER, groups: [] },
+    { user: INGRESS_PROXY_USER, groups: [] },
   ];
 }
 export const COREDNS_USER = 'codex-k8s:local-coredns';
+export const INGRESS_PROXY_USER = 'codex-k8s:local-ingress-proxy';
 
 /** Adds a random token for each user the token file lacks (tokens already issued stay valid across restarts). */
 function ensureTokens(file: string, users: readonly { user: string; groups: readonly string[] }[]): void {

@@ -48,6 +48,11 @@ export interface NodeNetwork {
   readonly linkPrefix: number;
 }
 
+/** The loopback address of a node's TLS proxy (every stack its own, so each can listen on 443). */
+export function proxyAddress(net: Pick<NodeNetwork, 'octet'>): string {
+  return `127.88.${net.octet}.1`;
+}
+
 export function nodeNetwork(octet: number): NodeNetwork {
   const base = `${SUBNET_PREFIX}.${octet}`;
   return { octet, podSubnet: `${base}.0/25`, podGateway: `${base}.1`, hostAddress: `${base}.253`, hostLink: `ck8s${octet}`, nodeAddress: `${base}.254`, linkPrefix: 30 };

@@ -1,12 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@codex-k8s/kube';
 import { ensureDebianPackages } from './debian.js';
-import { cniConfig, containerdConfig, corefile, freeSubnetOctet, kubeletConfig, nodeNameOf, nodeNetwork, podFirewall, REAL_NODE_LABEL, UPLINK, type NodeNetwork } from './node-config.js';
-import { COREDNS_USER, tokenOf } from './kube.js';
+import { cniConfig, containerdConfig, corefile, freeSubnetOctet, kubeletConfig, nodeNameOf, nodeNetwork, podFirewall, proxyAddress, REAL_NODE_LABEL, UPLINK, type NodeNetwork } from './node-config.js';
+import { COREDNS_USER, INGRESS_PROXY_USER, tokenOf } from './kube.js';
+import { startProxy, stopProxy, type ProxyHandle } from './ingress/start.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { cgroupsLeft, cleanHost, createCgroupRoot, mountsUnder, otherNodesRunning, recordHostSettings, removeCgroupRoot, removeLogLinks, tryRun } from './node-host.js';
 import { buildImage, importImage } from './images/build.js';
@@ -29,6 +30,8 @@ export interface NodeHandle {
   readonly cgroupRoot: string;
   readonly socket: string;
   readonly pids: Readonly<Record<'containerd' | 'kubelet' | 'kubeProxy' | 'coredns' | 'apiRelay' | 'apiRelayInNode', number>>;
+  /** The TLS proxy in front of the node's Ingresses (set once it started). */
+  readonly proxy?: ProxyHandle;
 }
 
 export interface NodeBinaries {
@@ -68,27 +71,38 @@ function createNetwork(netns: string, net: NodeNetwork): void {
  * A kubeconfig per node identity (the kubelet as its Node, kube-proxy, CoreDNS) from the tokens the apiserver was
  * started with, and CoreDNS's read-only role bound to its user. Never the admin token.
  */
-async function nodeKubeconfigs(admin: string, dir: string, nodeName: string): Promise<Record<'kubelet' | 'kubeProxy' | 'coredns', string>> {
+async function nodeKubeconfigs(admin: string, dir: string, nodeName: string): Promise<Record<'kubelet' | 'kubeProxy' | 'coredns' | 'ingressProxy', string>> {
   const kc = loadKubeConfig(admin);
   const cluster = kc.getCurrentCluster();
   const caPem = cluster?.caData ? Buffer.from(cluster.caData, 'base64').toString('utf8') : '';
   const kubeDir = dirname(admin);
-  const out = { kubelet: `system:node:${nodeName}`, kubeProxy: 'system:kube-proxy', coredns: COREDNS_USER };
+  const out = { kubelet: `system:node:${nodeName}`, kubeProxy: 'system:kube-proxy', coredns: COREDNS_USER, ingressProxy: INGRESS_PROXY_USER };
   const files = {} as Record<keyof typeof out, string>;
   for (const [k, user] of Object.entries(out) as [keyof typeof out, string][]) {
     files[k] = join(dir, `${k}.kubeconfig`);
     writeFileSync(files[k], kubeconfigYaml({ server: cluster?.server ?? '', caPem, token: tokenOf(kubeDir, user), user }), { mode: 0o600 });
   }
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-  const role = 'codex-k8s:local-coredns';
   const exists = (err: { code?: number }): void => {
     if (err.code !== 409) throw err;
   };
-  await rbac.createClusterRole({ body: { metadata: { name: role }, rules: [
-    { apiGroups: [''], resources: ['services', 'endpoints', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
-    { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
-  ] } }).catch(exists);
-  await rbac.createClusterRoleBinding({ body: { metadata: { name: role }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: COREDNS_USER }] } }).catch(exists);
+  const roles: [string, { apiGroups: string[]; resources: string[]; verbs: string[] }[]][] = [
+    [COREDNS_USER, [
+      { apiGroups: [''], resources: ['services', 'endpoints', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+    ]],
+    // The TLS proxy reads routes and the certificates cert-manager wrote (the Secrets its Ingresses name).
+    [INGRESS_PROXY_USER, [
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['list'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+    ]],
+  ];
+  for (const [user, rules] of roles) {
+    await rbac.createClusterRole({ body: { metadata: { name: user }, rules } }).catch(exists);
+    await rbac.createClusterRoleBinding({ body: { metadata: { name: user }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }] } }).catch(exists);
+  }
   return files;
 }
 
@@ -122,12 +136,15 @@ export async function startNode(opts: { stackName: string; stateDir: string; kub
   const socket = join(dir, 'containerd', 'containerd.sock');
   for (const d of ['containerd', 'cni/net.d', 'cni/ipam', 'kubelet/root', 'kubelet/logs', 'kubelet/pki', 'dns']) mkdirSync(join(dir, d), { recursive: true });
   const pids = { containerd: 0, kubelet: 0, kubeProxy: 0, coredns: 0, apiRelay: 0, apiRelayInNode: 0 };
-  const handle: NodeHandle = { name, dir, netns, network: net, cgroupRoot, socket, pids };
+  const handle: { -readonly [K in keyof NodeHandle]: NodeHandle[K] } = { name, dir, netns, network: net, cgroupRoot, socket, pids };
   const log = (n: string): string => join(dir, `${n}.log`);
   try {
     recordHostSettings();
     createCgroupRoot(cgroupRoot);
     createNetwork(netns, net);
+    // Addresses handed out before a restart belong to sandboxes that are gone (the namespace was deleted with them).
+    rmSync(join(dir, 'cni', 'ipam'), { recursive: true, force: true });
+    mkdirSync(join(dir, 'cni', 'ipam'), { recursive: true });
     writeFileSync(join(dir, 'cni', 'net.d', '10-codex.conflist'), cniConfig(`codex-${opts.stackName}`, net, dir));
     writeFileSync(join(dir, 'containerd', 'config.toml'), containerdConfig(dir, socket, net));
     pids.containerd = spawnDetached(...inNode(netns, 'containerd', ['--config', join(dir, 'containerd', 'config.toml')]), { logFile: log('containerd') });
@@ -167,6 +184,7 @@ export async function startNode(opts: { stackName: string; stateDir: string; kub
     }, { timeoutMs: 60_000, pid: pids.kubelet, logFile: log('kubelet') });
     await waitReady('cluster DNS', () => accepts(net.hostAddress, 53), { timeoutMs: 30_000, pid: pids.coredns, logFile: log('coredns') });
     if (!isAlive(pids.kubeProxy)) throw new Error(`kube-proxy exited; see ${log('kube-proxy')}`);
+    handle.proxy = await startProxy({ dir: join(dir, 'proxy'), address: proxyAddress(net), kubeconfig: identities.ingressProxy });
     opts.log(`real node ${name} Ready (namespace ${netns}, pods ${net.podSubnet}, DNS ${net.hostAddress}, cgroup ${cgroupRoot})`);
     return handle;
   } catch (err) {
@@ -200,15 +218,18 @@ async function removeContainers(socket: string): Promise<void> {
 }
 
 /**
- * Takes the real node away and leaves the host as it was: its pods deleted and their sandboxes torn down by the
- * kubelet (with the stack's kubeconfig, while the apiserver still runs), what is left killed and removed, its
+ * Takes the real node away and leaves the host as it was. With `keepPods` (a `down` that keeps the stack's data)
+ * the pods stay bound to the node, like a node that reboots: the next start's kubelet starts them again with their
+ * emptyDir volumes. Otherwise its pods are deleted and their sandboxes torn down by the
+ * kubelet (with the stack's kubeconfig, while the apiserver still runs). Then what is left is killed and removed, its
  * processes stopped, its mounts unmounted, its network namespace deleted (with the bridge, the link, the routes and
  * every rule kube-proxy and the firewall made in it) and its cgroups removed; when it was the last node on the
  * machine, also the host-wide leftovers (kubelet iptables chains, runc and netns state, CNI cache) and the kernel
  * settings recorded before the first node started.
  */
-export async function stopNode(h: NodeHandle, kubeconfig?: string): Promise<void> {
-  if (kubeconfig && isAlive(h.pids.kubelet) && isAlive(h.pids.containerd)) await drain(h, kubeconfig);
+export async function stopNode(h: NodeHandle, kubeconfig?: string, opts: { keepPods?: boolean } = {}): Promise<void> {
+  if (h.proxy) await stopProxy(h.proxy);
+  if (!opts.keepPods && kubeconfig && isAlive(h.pids.kubelet) && isAlive(h.pids.containerd)) await drain(h, kubeconfig);
   await Promise.all([h.pids.kubelet, h.pids.kubeProxy, h.pids.coredns, h.pids.apiRelayInNode, h.pids.apiRelay].map((p) => stopProcess(p)));
   if (isAlive(h.pids.containerd)) await removeContainers(h.socket);
   await stopProcess(h.pids.containerd);
@@ -221,12 +242,12 @@ export async function stopNode(h: NodeHandle, kubeconfig?: string): Promise<void
 }
 
 /** What `down` must find gone; empty when the host is clean of this node. */
-export function nodeLeftovers(h: Pick<NodeHandle, 'dir' | 'netns' | 'network' | 'cgroupRoot' | 'pids'>): string[] {
+export function nodeLeftovers(h: Pick<NodeHandle, 'dir' | 'netns' | 'network' | 'cgroupRoot' | 'pids' | 'proxy'>): string[] {
   const left: string[] = [];
   for (const m of mountsUnder(h.dir)) left.push(`mount ${m}`);
   if (existsSync(`/run/netns/${h.netns}`)) left.push(`network namespace ${h.netns}`);
   if (existsSync(`/sys/class/net/${h.network.hostLink}`)) left.push(`link ${h.network.hostLink}`);
   for (const c of cgroupsLeft(h.cgroupRoot)) left.push(`cgroup ${c}`);
-  for (const [k, pid] of Object.entries(h.pids)) if (isAlive(pid)) left.push(`process ${k} (${pid})`);
+  for (const [k, pid] of Object.entries({ ...h.pids, ...(h.proxy ? { nginx: h.proxy.pids.nginx, proxySync: h.proxy.pids.sync } : {}) })) if (isAlive(pid)) left.push(`process ${k} (${pid})`);
   return left;
 }

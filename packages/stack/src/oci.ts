@@ -10,10 +10,14 @@ export interface OciImage {
   /** Full reference, e.g. `codex.local/pause:3.10`: manifests must name exactly this, with a pull policy of Never. */
   readonly ref: string;
   readonly cmd: readonly string[];
+  /** Runs before `cmd`; a pod's `args` replace `cmd` and keep it (so an init such as catatonit stays PID 1). */
+  readonly entrypoint?: readonly string[];
   readonly env?: readonly string[];
+  /** `uid:gid` the container runs as unless the pod says otherwise. */
+  readonly user?: string;
 }
 
-const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+export const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /**
  * Writes an OCI image archive (image layout in a tar, one uncompressed layer) that `ctr images import` loads into
@@ -39,7 +43,7 @@ export function writeOciArchive(image: OciImage, out: string): string {
         JSON.stringify({
           architecture: 'amd64',
           os: 'linux',
-          config: { Cmd: image.cmd, Env: image.env ?? [PATH_ENV], WorkingDir: '/' },
+          config: { Cmd: image.cmd, ...(image.entrypoint ? { Entrypoint: image.entrypoint } : {}), ...(image.user ? { User: image.user } : {}), Env: image.env ?? [PATH_ENV], WorkingDir: '/' },
           rootfs: { type: 'layers', diff_ids: [layer.digest] },
         }),
       ),

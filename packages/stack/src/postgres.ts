@@ -54,8 +54,12 @@ function runAs(): { uid: number; gid: number } | undefined {
  */
 function dataDirFor(stateDir: string, owner: { uid: number } | undefined): string {
   if (!owner) return join(stateDir, 'postgres');
-  const key = createHash('sha256').update(stateDir).digest('hex').slice(0, 12);
-  return join('/var/tmp/codex-k8s', key, 'postgres');
+  return join(rootDataDirFor(stateDir), 'postgres');
+}
+
+/** The directory outside the state dir that holds a stack's Postgres data when it runs as root (removed on purge). */
+export function rootDataDirFor(stateDir: string): string {
+  return join('/var/tmp/codex-k8s', createHash('sha256').update(stateDir).digest('hex').slice(0, 12));
 }
 
 /**

@@ -7,7 +7,7 @@ import { ensureKubeIdentities, SERVICE_KUBECONFIG_DIR } from './kube-identities.
 import { startNats, type NatsHandle } from './nats.js';
 import { seedFileOf } from './nats-identities.js';
 import { resolveBinaries, stackDir, type Binaries, type Component } from './paths.js';
-import { startPostgres, stopPostgres, type PostgresHandle } from './postgres.js';
+import { rootDataDirFor, startPostgres, stopPostgres, type PostgresHandle } from './postgres.js';
 import { REAL_NODE_TAINT, startNode, stopNode, type NodeHandle } from './node.js';
 import { nodeNameOf } from './node-config.js';
 import { isAlive, stopProcess } from './proc.js';
@@ -60,6 +60,7 @@ export function stackEnv(s: StackState): Record<string, string> {
     env.CODEXK8S_REAL_NODE = s.node.name;
     env.CODEXK8S_REAL_NODE_CONTAINERD = s.node.socket;
     env.CODEXK8S_REAL_NODE_ADDRESS = s.node.network.hostAddress;
+    if (s.node.proxy) env.CODEXK8S_SLOT_PROXY_ADDRESS = s.node.proxy.address;
   }
   return env;
 }
@@ -174,8 +175,9 @@ async function startControlPlane(state: MutableState, bins: Binaries, log: (l: s
 /** Stops every process of a stack (reverse start order) and forgets its state; data dirs are kept unless `purge`. */
 export async function stopStack(name: string, opts: { purge?: boolean } = {}): Promise<void> {
   const s = readState(name);
-  // The node first, while the apiserver still answers: its pods are deleted so the kubelet tears their networks down.
-  if (s?.node) await stopNode(s.node, s.kube?.kubeconfig);
+  // The node first, while the apiserver still answers: on purge its pods are deleted (the kubelet tears them down);
+  // otherwise they stay bound to it and start again with the stack, as after a node's reboot.
+  if (s?.node) await stopNode(s.node, s.kube?.kubeconfig, { keepPods: !opts.purge });
   if (s?.certManager) await stopProcess(s.certManager.pid);
   if (s?.kube) {
     const p = s.kube.pids;
@@ -189,7 +191,8 @@ export async function stopStack(name: string, opts: { purge?: boolean } = {}): P
   if (existsSync(join(dir, 'state.json'))) rmSync(join(dir, 'state.json'));
   if (opts.purge) {
     rmSync(dir, { recursive: true, force: true });
-    if (s?.postgres) rmSync(join(s.postgres.dataDir, '..'), { recursive: true, force: true });
+    // Also when the stack was already stopped (no state): its Postgres data would keep the old password.
+    rmSync(rootDataDirFor(dir), { recursive: true, force: true });
   }
 }
 
@@ -201,12 +204,13 @@ export function stackStatus(s: StackState): Record<string, boolean> {
   if (s.kube) for (const [k, pid] of Object.entries(s.kube.pids)) st[k] = isAlive(pid);
   if (s.certManager) st.certManager = isAlive(s.certManager.pid);
   if (s.node) for (const [k, pid] of Object.entries(s.node.pids)) st[k] = isAlive(pid);
+  if (s.node?.proxy) Object.assign(st, { nginx: isAlive(s.node.proxy.pids.nginx), ingressSync: isAlive(s.node.proxy.pids.sync) });
   return st;
 }
 
 /** A running stack is reused when it is healthy and runs what is asked for (one started before the real node existed does not). */
 function reusable(s: StackState, want: ReadonlySet<string>): boolean {
-  return stackHealthy(s) && (!want.has('node') || Boolean(s.node) || Boolean(s.external.kubeconfig));
+  return stackHealthy(s) && (!want.has('node') || Boolean(s.node?.proxy) || Boolean(s.external.kubeconfig));
 }
 
 function stackHealthy(s: StackState): boolean {

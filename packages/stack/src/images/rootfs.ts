@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { cacheDir } from '../paths.js';
+import { cacheDir, REPO_ROOT } from '../paths.js';
 
 // Building blocks of an image's root filesystem, from parts this machine can reach: its own binaries with the
 // libraries they load, and Debian packages fetched (not installed) through apt.
@@ -29,6 +29,22 @@ export function addBinaryWithLibraries(root: string, bin: string, at: string = b
   addHostFile(root, bin, at);
   const out = execFileSync('ldd', [realpathSync(bin)], { encoding: 'utf8' });
   for (const lib of lddLibraries(out)) addHostFile(root, lib);
+}
+
+/** The libraries a binary loads from the host (not those it brings along under `own`), at their host paths. */
+export function addSystemLibrariesOf(root: string, bin: string, own: string): void {
+  const out = execFileSync('ldd', [bin], { encoding: 'utf8' });
+  for (const lib of lddLibraries(out)) if (!lib.startsWith(`${own}/`) && !realpathSync(lib).startsWith(`${realpathSync(own)}/`)) addHostFile(root, lib);
+}
+
+/** An installed npm package and everything it depends on (hoisted in the repository's node_modules), with versions. */
+export function nodePackageClosure(name: string, seen = new Map<string, { name: string; path: string; version: string }>()): { name: string; path: string; version: string }[] {
+  if (seen.has(name)) return [...seen.values()];
+  const path = join(REPO_ROOT, 'node_modules', name);
+  const pkg = JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string> };
+  seen.set(name, { name, path, version: pkg.version });
+  for (const dep of Object.keys(pkg.dependencies ?? {})) nodePackageClosure(dep, seen);
+  return [...seen.values()];
 }
 
 /**

@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api, DiscoveryV1Api, NetworkingV1Api } from '@kubernetes/client-node';
+import { loadKubeConfig } from '@codex-k8s/kube';
+import { nginxConfig } from './nginx.js';
+import { ingressRoutes, type Route } from './routes.js';
+
+/** What one pass of the proxy's sync loop needs: its identity, its directory, its address and nginx's pid file. */
+export interface SyncOptions {
+  readonly kubeconfig: string;
+  readonly dir: string;
+  readonly address: string;
+}
+
+const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/** Writes a file only when its content changed; returns whether it did. */
+function writeIfChanged(file: string, content: string, mode = 0o644): boolean {
+  if (existsSync(file) && sha(readFileSync(file, 'utf8')) === sha(content)) return false;
+  writeFileSync(file, content, { mode });
+  return true;
+}
+
+/**
+ * One pass: the routes from the cluster's Ingresses, Services and EndpointSlices, each TLS Secret's certificate
+ * and key written as files (key readable by root only), and nginx's configuration. Returns the routes and whether
+ * anything nginx reads changed (then it must reload).
+ */
+export async function syncOnce(o: SyncOptions): Promise<{ routes: Route[]; changed: boolean }> {
+  const kc = loadKubeConfig(o.kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  const [ingresses, services, slices] = await Promise.all([
+    kc.makeApiClient(NetworkingV1Api).listIngressForAllNamespaces(),
+    core.listServiceForAllNamespaces(),
+    kc.makeApiClient(DiscoveryV1Api).listEndpointSliceForAllNamespaces(),
+  ]);
+  const routes = ingressRoutes(ingresses.items, services.items, slices.items);
+  const certs = join(o.dir, 'certs');
+  mkdirSync(certs, { recursive: true, mode: 0o700 });
+  const files = new Map<string, { cert: string; key: string }>();
+  let changed = false;
+  for (const r of routes) {
+    if (!r.tls) continue;
+    const secret = await core.readNamespacedSecret({ name: r.tls.secret, namespace: r.tls.namespace }).catch(() => undefined);
+    const crt = secret?.data?.['tls.crt'];
+    const key = secret?.data?.['tls.key'];
+    if (!crt || !key) continue;
+    const f = { cert: join(certs, `${r.host}.crt`), key: join(certs, `${r.host}.key`) };
+    changed = writeIfChanged(f.cert, Buffer.from(crt, 'base64').toString('utf8')) || changed;
+    changed = writeIfChanged(f.key, Buffer.from(key, 'base64').toString('utf8'), 0o600) || changed;
+    files.set(r.host, f);
+  }
+  const conf = nginxConfig(routes, { address: o.address, dir: o.dir, certOf: (h) => files.get(h) });
+  changed = writeIfChanged(join(o.dir, 'nginx.conf'), conf) || changed;
+  writeIfChanged(join(o.dir, 'routes.json'), JSON.stringify(routes.map((r) => ({ host: r.host, tls: Boolean(files.get(r.host)), paths: r.paths.map((p) => ({ path: p.path, backends: p.backends.length })) })), null, 2));
+  return { routes, changed };
+}
