@@ -6,7 +6,7 @@ import { deterministicId } from '@codex-k8s/contracts';
 import { addMember, bindRepository, createDb, migrateToLatest, upsertProject } from '@codex-k8s/db';
 import { buildBaseline, labelKeys, loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
 import { directorySource, loadServicesYaml } from '@codex-k8s/services-config';
-import { PLATFORM_SERVICES, REPO_ROOT, postWebhook, stackEnv, startServiceProcess, stopStack, type ServiceProcess } from '@codex-k8s/stack';
+import { ensureImages, imageRef, PLATFORM_SERVICES, REPO_ROOT, postWebhook, realNodePlacementEnv, stackEnv, startServiceProcess, stopStack, type ServiceProcess } from '@codex-k8s/stack';
 import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
 import { bareRepoFrom } from '../scripts/dev/git.js';
 import { ensurePlatformNamespace } from '../scripts/dev/namespace.js';
@@ -23,13 +23,16 @@ import { median, startBenchStack } from './support.js';
 // straight to the apiserver by server-side apply into a fresh namespace with the same baseline, unit by unit, each
 // unit's readiness and then the certificate looked at every 20 ms (what `kubectl apply --server-side` followed by
 // `kubectl wait` costs). Each repeat uses a project of its own, so every deploy is cold. Run `npm run build` first.
-// Prints figures; asserts nothing.
-const REPEATS = Number(process.argv[2] ?? 3);
+// With `--real` the stack also runs its real node, and the same number of cold deploys follow with the slot's pods
+// placed on it (the sample's real images: Postgres, the migration, the api, the web front): the real sample beside
+// the kwok version in the same run. Prints figures; asserts nothing.
+const REAL = process.argv.includes('--real');
+const REPEATS = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 3);
 const TARGET = 1.1;
 const name = 'bench-slot';
 const secret = 'bench-slot';
 const say = (l: string): void => console.log(l);
-const stack = await startBenchStack(name, { with: ['postgres', 'nats', 'kube'] });
+const stack = await startBenchStack(name, { with: REAL ? ['postgres', 'nats', 'kube', 'node'] : ['postgres', 'nats', 'kube'] });
 const env: Record<string, string> = { ...stackEnv(stack), LOG_LEVEL: 'warn', CODEXK8S_GITHUB_WEBHOOK_SECRET: secret };
 const db = createDb(env.DATABASE_URL ?? '', { applicationName: name });
 // The same client the services use (keep-alive connections): the floor is the apiserver's, not the client's.
@@ -109,6 +112,27 @@ async function floorMs(slug: string, dir: string): Promise<{ ms: number; steps: 
   return { ms: performance.now() - t0, steps: steps.join(', ') };
 }
 
+/** The same cold deploys with every slot pod on the real node: the two services that decide it restarted with its settings. */
+async function realRows(port: number): Promise<number[]> {
+  if (!stack.node) return [];
+  ensureImages(stack.node.socket, ['agent-runner', 'shop-api', 'shop-web', 'shop-postgres']);
+  const realEnv = { ...env, ...realNodePlacementEnv(), CODEXK8S_WORKER_JOB_IMAGE: imageRef('agent-runner'), CODEXK8S_WORKER_JOB_COMMAND: 'codex-agent-probe' };
+  for (const svc of ['namespace-provisioner', 'agent-launcher']) {
+    const i = running.findIndex((s) => s.name === svc);
+    await running[i]?.stop();
+    running[i] = await startServiceProcess(svc, { env: realEnv, logFile: join(stack.dir, 'logs', `${name}-${svc}-real.log`) });
+  }
+  const out: number[] = [];
+  for (let r = REPEATS; r < 2 * REPEATS; r++) {
+    const p = await projectFor(r);
+    const { ms, steps } = await platformMs(p.body, port);
+    out.push(ms);
+    say(`  real node, repeat ${r - REPEATS + 1}: webhook -> slot.ready ${(ms / 1000).toFixed(2)} s`);
+    say(`    ms from the webhook: ${steps}`);
+  }
+  return out;
+}
+
 try {
   await migrateToLatest(db);
   if (env.KUBECONFIG) await ensurePlatformNamespace(env.KUBECONFIG, 'codex-k8s-system');
@@ -128,6 +152,11 @@ try {
   say(`  webhook -> slot.ready                   ${(median(rows.map((x) => x.platform)) / 1000).toFixed(2).padStart(6)} s`);
   say(`  apply --server-side + waits (floor)     ${(median(rows.map((x) => x.floor)) / 1000).toFixed(2).padStart(6)} s`);
   say(`  ratio                                   ${median(rows.map((x) => x.platform / x.floor)).toFixed(2).padStart(6)}x     <= ${TARGET}x`);
+  if (REAL) {
+    const real = await realRows(port);
+    say(`\nthe real sample on the real node (median of ${REPEATS})   kwok (above)`);
+    say(`  webhook -> slot.ready                   ${(median(real) / 1000).toFixed(2).padStart(6)} s    ${(median(rows.map((x) => x.platform)) / 1000).toFixed(2)} s (${(median(real) / median(rows.map((x) => x.platform))).toFixed(2)}x)`);
+  }
 } finally {
   await Promise.all(running.map((s) => s.stop()));
   await db.destroy();
