@@ -6,7 +6,7 @@ import { deterministicId } from '@codex-k8s/contracts';
 import { addMember, bindRepository, createDb, migrateToLatest, upsertProject } from '@codex-k8s/db';
 import { buildBaseline, labelKeys, loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
 import { directorySource, loadServicesYaml } from '@codex-k8s/services-config';
-import { ensureImages, imageRef, PLATFORM_SERVICES, REPO_ROOT, postWebhook, realNodePlacementEnv, stackEnv, startServiceProcess, stopStack, type ServiceProcess } from '@codex-k8s/stack';
+import { ensureImages, imageRef, PLATFORM_SERVICES, REPO_ROOT, postWebhook, realNodeEnv, stackEnv, startServiceProcess, stopStack, type ServiceProcess } from '@codex-k8s/stack';
 import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
 import { bareRepoFrom } from '../scripts/dev/git.js';
 import { ensurePlatformNamespace } from '../scripts/dev/namespace.js';
@@ -116,7 +116,7 @@ async function floorMs(slug: string, dir: string): Promise<{ ms: number; steps: 
 async function realRows(port: number): Promise<number[]> {
   if (!stack.node) return [];
   ensureImages(stack.node.socket, ['agent-runner', 'shop-api', 'shop-web', 'shop-postgres']);
-  const realEnv = { ...env, ...realNodePlacementEnv(), CODEXK8S_WORKER_JOB_IMAGE: imageRef('agent-runner'), CODEXK8S_WORKER_JOB_COMMAND: 'codex-agent-probe' };
+  const realEnv = { ...env, ...realNodeEnv(), CODEXK8S_WORKER_JOB_IMAGE: imageRef('agent-runner'), CODEXK8S_WORKER_JOB_COMMAND: 'codex-agent-probe' };
   for (const svc of ['namespace-provisioner', 'agent-launcher']) {
     const i = running.findIndex((s) => s.name === svc);
     await running[i]?.stop();

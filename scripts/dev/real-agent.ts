@@ -1,4 +1,4 @@
-import { ensureImages, imageRef, realNodePlacementEnv, type StackState } from '@codex-k8s/stack';
+import { ensureImages, imageRef, realNodeEnv, type StackState } from '@codex-k8s/stack';
 
 /**
  * With a real node in the stack, runs are real: the agent image (and with --slots the sample project's images) are
@@ -12,7 +12,7 @@ export function realWorkloadEnv(stack: StackState, opts: { slots: boolean }, say
     say(`   image ${i.ref.padEnd(36)} ${i.built ? `built in ${(i.ms / 1000).toFixed(1)} s` : 'from the cache'}${i.imported ? ', imported' : ''}`);
   }
   return {
-    ...realNodePlacementEnv(),
+    ...realNodeEnv(),
     CODEXK8S_WORKER_JOB_IMAGE: imageRef('agent-runner'),
     CODEXK8S_WORKER_JOB_COMMAND: 'codex-agent-probe',
   };

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { getRun } from '@codex-k8s/db';
 import { placementAnnotations } from '@codex-k8s/kube';
-import { ensureImages, imageRef, readState, realNodePlacementEnv, type NodeHandle } from '@codex-k8s/stack';
+import { ensureImages, imageRef, readState, realNodeEnv, type NodeHandle } from '@codex-k8s/stack';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { eventually } from '../support/github.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
@@ -19,7 +19,7 @@ const node = (): NodeHandle => {
   assert.ok(n, `the test stack "${stackName}" runs a real node (npm test starts one)`);
   return n;
 };
-const placement = realNodePlacementEnv();
+const placement = realNodeEnv();
 const tolerations = JSON.parse(placement.CODEXK8S_WORKLOAD_TOLERATIONS) as [];
 const AGENT_IMAGE = imageRef('agent-runner');
 

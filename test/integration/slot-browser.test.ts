@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { deterministicId } from '@codex-k8s/contracts';
 import { addMember, bindRepository, upsertProject } from '@codex-k8s/db';
-import { checkSlotPage, ensureImages, imageRef, localCaPem, readState, realNodePlacementEnv, type StackState } from '@codex-k8s/stack';
+import { checkSlotPage, ensureImages, imageRef, localCaPem, readState, realNodeEnv, type StackState } from '@codex-k8s/stack';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { artifactDir, launchBrowser } from '../support/browser.js';
 import { bareRepoFrom } from '../support/git.js';
@@ -33,7 +33,7 @@ describe('a slot opens in the browser over HTTPS', () => {
       writeFileSync(f, readFileSync(f, 'utf8').replace('project: shop', `project: ${SLUG}`));
     });
     p = await startPlatform({
-      env: { ...realNodePlacementEnv(), CODEXK8S_CLUSTER_ISSUER: 'codex-k8s-local-ca', CODEXK8S_WORKER_JOB_IMAGE: imageRef('agent-runner'), CODEXK8S_WORKER_JOB_COMMAND: 'codex-agent-probe' },
+      env: { ...realNodeEnv(), CODEXK8S_CLUSTER_ISSUER: 'codex-k8s-local-ca', CODEXK8S_WORKER_JOB_IMAGE: imageRef('agent-runner'), CODEXK8S_WORKER_JOB_COMMAND: 'codex-agent-probe' },
       services: ['audit-writer', 'planner', 'namespace-provisioner', 'deployer', 'tls-watcher', 'agent-launcher', 'webhook-ingress'],
       before: async (db) => {
         const project = await upsertProject(db, { id: deterministicId('project', SLUG), slug: SLUG, name: 'Browser', settings: { runtime_deploy: true } });

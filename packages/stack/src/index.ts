@@ -17,7 +17,7 @@ export { postWebhook, signWebhook } from './webhook.js';
 export type { WebhookPost } from './webhook.js';
 export { ensureImages, IMAGE_UID, imageRef, RECIPES } from './images/index.js';
 export type { BuiltImage, ImageRecipe } from './images/index.js';
-export { nodeLeftovers, REAL_NODE_LABEL, REAL_NODE_TAINT, realNodePlacementEnv } from './node.js';
+export { nodeLeftovers, REAL_NODE_LABEL, REAL_NODE_TAINT, realNodeEnv } from './node.js';
 export type { NodeHandle } from './node.js';
 export { checkSlotPage, localCaPem } from './ingress/check.js';
 export type { SlotPageCheck } from './ingress/check.js';

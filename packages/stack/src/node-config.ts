@@ -13,14 +13,17 @@ export function nodeNameOf(stackName: string): string {
 export const REAL_NODE_LABEL = 'codex-k8s.dev/node=real';
 
 /**
- * The namespace-provisioner settings that put every pod of run and slot namespaces on the stack's real node: its
- * label as the node selector and a toleration of its taint (packages/kube placement.ts turns them into the
- * namespace annotations admission reads). Without them, pods land on kwok nodes as before.
+ * The namespace-provisioner settings for run and slot namespaces on the stack's real node: its label as the node
+ * selector and a toleration of its taint (packages/kube placement.ts turns them into the namespace annotations
+ * admission reads), and a small default CPU request, so that several slots fit the machine's two cores (with the
+ * cluster default of 250m per container, two slots of the sample already reserve them all and the third waits).
+ * Without these, pods land on kwok nodes as before.
  */
-export function realNodePlacementEnv(): Record<'CODEXK8S_WORKLOAD_NODE_SELECTOR' | 'CODEXK8S_WORKLOAD_TOLERATIONS', string> {
+export function realNodeEnv(): Record<'CODEXK8S_WORKLOAD_NODE_SELECTOR' | 'CODEXK8S_WORKLOAD_TOLERATIONS' | 'CODEXK8S_WORKER_RUN_LIMIT_DEFAULT_REQUEST_CPU', string> {
   return {
     CODEXK8S_WORKLOAD_NODE_SELECTOR: REAL_NODE_LABEL,
     CODEXK8S_WORKLOAD_TOLERATIONS: JSON.stringify([{ key: REAL_NODE_TAINT, operator: 'Exists', effect: 'NoSchedule' }]),
+    CODEXK8S_WORKER_RUN_LIMIT_DEFAULT_REQUEST_CPU: '25m',
   };
 }
 

@@ -14,7 +14,7 @@ import { buildImage, importImage } from './images/build.js';
 import { PAUSE_RECIPE } from './images/recipes.js';
 import { freePort, isAlive, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
 
-export { PAUSE_IMAGE, REAL_NODE_LABEL, REAL_NODE_TAINT, realNodePlacementEnv } from './node-config.js';
+export { PAUSE_IMAGE, REAL_NODE_LABEL, REAL_NODE_TAINT, realNodeEnv } from './node-config.js';
 
 // A real node beside the kwok nodes (docs/adr/0006): containerd, kube-proxy and the pods in a network namespace of
 // the stack's own (so their bridge, routes and iptables rules are the stack's alone), a kubelet and CoreDNS on the
