@@ -5,11 +5,13 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 type SlotReady = { public_url: string | null; namespace: string };
 
-/** The delivery's slot.ready payload, once audit-writer recorded it (undefined after the deadline). */
+/** The delivery's slot.ready payload, once audit-writer recorded it (undefined once the run failed, or after the deadline). */
 async function slotReady(db: Db, correlationId: string, deadline: number): Promise<SlotReady | undefined> {
   while (Date.now() < deadline) {
-    const row = await db.selectFrom('flow_events').select('payload').where('correlation_id', '=', correlationId).where('event_type', '=', 'slot.ready').executeTakeFirst();
-    if (row) return row.payload as SlotReady;
+    const rows = await db.selectFrom('flow_events').select(['event_type', 'payload']).where('correlation_id', '=', correlationId).where((w) => w.or([w('event_type', '=', 'slot.ready'), w('event_type', 'like', 'run.failed%'), w('event_type', '=', 'webhook.ignored')])).execute();
+    const ready = rows.find((r) => r.event_type === 'slot.ready');
+    if (ready) return ready.payload as SlotReady;
+    if (rows.length > 0) return undefined;
     await sleep(500);
   }
   return undefined;

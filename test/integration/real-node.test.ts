@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getRun } from '@codex-k8s/db';
 import { placementAnnotations } from '@codex-k8s/kube';
@@ -22,6 +24,21 @@ const node = (): NodeHandle => {
 const placement = realNodeEnv();
 const tolerations = JSON.parse(placement.CODEXK8S_WORKLOAD_TOLERATIONS) as [];
 const AGENT_IMAGE = imageRef('agent-runner');
+const NODE_PORT = 18_099;
+
+/** Whether a TCP connection to address:port is accepted (from this process, on the host). */
+const accepts = (host: string, port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = connect({ host, port, timeout: 3_000 }, () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+    s.on('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
 
 async function podDone(namespace: string, name: string): Promise<V1Pod> {
   return eventually(`pod ${namespace}/${name} to finish`, async () => {
@@ -40,6 +57,7 @@ describe('the real node', () => {
     const ns = `real-node-${randomUUID().slice(0, 8)}`;
     const n = node();
     await core.createNamespace({ body: { metadata: { name: ns, annotations: placementAnnotations({ nodeSelector: { 'codex-k8s.dev/node': 'real' }, tolerations }) } } });
+    let inNode: ChildProcess | undefined;
     try {
       const pod = (name: string, labels: Record<string, string>, script: string): V1Pod => ({
         metadata: { name, labels },
@@ -57,11 +75,16 @@ describe('the real node', () => {
       assert.ok(web.status?.podIP?.startsWith(n.network.podSubnet.split('.').slice(0, 3).join('.')), `pod IP ${web.status?.podIP} in ${n.network.podSubnet}`);
 
       const kubeletPort = (await core.readNode({ name: n.name })).status?.daemonEndpoints?.kubeletEndpoint?.Port ?? 0;
+      assert.ok(kubeletPort > 0);
+      // Two listeners the pods must not reach, both open from the host: the kubelet, and one inside the node's namespace.
+      inNode = spawn('nsenter', [`--net=/run/netns/${n.netns}`, 'socat', `TCP-LISTEN:${NODE_PORT},bind=${n.network.nodeAddress},reuseaddr,fork`, 'EXEC:echo open'], { stdio: 'ignore' });
+      assert.ok(await eventually('the listener in the node namespace', async () => ((await accepts(n.network.nodeAddress, NODE_PORT)) ? true : undefined), 10_000));
+      assert.ok(await accepts(n.network.hostAddress, kubeletPort), 'the kubelet answers the host');
       const probe = [
         // The Service by its short name: CoreDNS answers it, kube-proxy carries it to the pod (retried while endpoints settle).
         `for i in 1 2 3 4 5 6 7 8 9 10; do body=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 web 80 | tail -n 1); [ -n "$body" ] && break; sleep 1; done; echo "service: $body"`,
         `nc -w 3 ${n.network.hostAddress} ${kubeletPort} </dev/null && echo "kubelet: open" || echo "kubelet: closed"`,
-        `nc -w 3 ${n.network.nodeAddress} 22 </dev/null && echo "node: open" || echo "node: closed"`,
+        `nc -w 3 ${n.network.nodeAddress} ${NODE_PORT} </dev/null && echo "node: open" || echo "node: closed"`,
         'echo done',
       ].join('; ');
       await core.createNamespacedPod({ namespace: ns, body: pod('client', {}, probe) });
@@ -73,6 +96,7 @@ describe('the real node', () => {
       assert.match(logs, /^node: closed$/m, 'the node namespace itself is closed to pods');
       assert.match(logs, /^done$/m);
     } finally {
+      inNode?.kill();
       await core.deleteNamespace({ name: ns }).catch(() => undefined);
     }
   });

@@ -31,6 +31,8 @@ export function realNodeEnv(): Record<'CODEXK8S_WORKLOAD_NODE_SELECTOR' | 'CODEX
 export const PAUSE_IMAGE = 'codex.local/pause:3.10';
 /** The node's end of the link to the host, inside the node's network namespace. */
 export const UPLINK = 'uplink';
+/** The CNI bridge the pods' veths hang off, inside the node's network namespace. */
+export const POD_BRIDGE = 'cni0';
 export const CNI_BIN = '/usr/lib/cni';
 const SUBNET_PREFIX = '10.88';
 
@@ -80,17 +82,18 @@ export interface PodEgress {
  * connections the host opened are not new and pass; pod-to-pod traffic never leaves the bridge.
  */
 export function podFirewall(net: NodeNetwork, egress: readonly PodEgress[]): string {
-  const allow = egress.map((e) => `    ip saddr ${net.podSubnet} oifname "${UPLINK}" ip daddr ${net.hostAddress} meta l4proto { ${e.protocols.join(', ')} } th dport ${e.port} accept`);
+  // By the interface packets come in on, not their source address (a pod with NET_RAW can forge that).
+  const allow = egress.map((e) => `    iifname "${POD_BRIDGE}" oifname "${UPLINK}" ip daddr ${net.hostAddress} meta l4proto { ${e.protocols.join(', ')} } th dport ${e.port} accept`);
   return [
     'table inet codex_pods {',
     '  chain forward {',
     '    type filter hook forward priority -10; policy accept;',
     ...allow,
-    `    ip saddr ${net.podSubnet} oifname "${UPLINK}" ct state new drop`,
+    `    iifname "${POD_BRIDGE}" oifname "${UPLINK}" ct state new drop`,
     '  }',
     '  chain input {',
     '    type filter hook input priority -10; policy accept;',
-    `    ip saddr ${net.podSubnet} ct state new drop`,
+    `    iifname "${POD_BRIDGE}" ct state new drop`,
     '  }',
     '}',
     '',
@@ -132,7 +135,7 @@ export function cniConfig(name: string, net: NodeNetwork, dir: string): string {
     plugins: [
       {
         type: 'bridge',
-        bridge: 'cni0',
+        bridge: POD_BRIDGE,
         isGateway: true,
         // The host routes the pod /25 to the namespace; nothing needs hiding behind another address.
         ipMasq: false,

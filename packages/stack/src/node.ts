@@ -12,7 +12,7 @@ import { kubeconfigYaml } from './kubeconfig.js';
 import { cgroupsLeft, cleanHost, createCgroupRoot, mountsUnder, otherNodesRunning, recordHostSettings, removeCgroupRoot, removeLogLinks, tryRun } from './node-host.js';
 import { buildImage, importImage } from './images/build.js';
 import { PAUSE_RECIPE } from './images/recipes.js';
-import { freePort, isAlive, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
+import { freePort, isAlive, killGroup, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
 
 export { PAUSE_IMAGE, REAL_NODE_LABEL, REAL_NODE_TAINT, realNodeEnv } from './node-config.js';
 
@@ -188,7 +188,8 @@ export async function startNode(opts: { stackName: string; stateDir: string; kub
     opts.log(`real node ${name} Ready (namespace ${netns}, pods ${net.podSubnet}, DNS ${net.hostAddress}, cgroup ${cgroupRoot})`);
     return handle;
   } catch (err) {
-    await stopNode(handle, opts.kubeconfig);
+    // Pods bound to the node (kept by a plain `down`) stay: a failed start must not delete a slot's or a run's pods.
+    await stopNode(handle, opts.kubeconfig, { keepPods: true });
     throw err;
   }
 }
@@ -231,6 +232,8 @@ export async function stopNode(h: NodeHandle, kubeconfig?: string, opts: { keepP
   if (h.proxy) await stopProxy(h.proxy);
   if (!opts.keepPods && kubeconfig && isAlive(h.pids.kubelet) && isAlive(h.pids.containerd)) await drain(h, kubeconfig);
   await Promise.all([h.pids.kubelet, h.pids.kubeProxy, h.pids.coredns, h.pids.apiRelayInNode, h.pids.apiRelay].map((p) => stopProcess(p)));
+  // socat's forked children (one per relayed connection) are in their leader's group.
+  for (const p of [h.pids.apiRelayInNode, h.pids.apiRelay]) killGroup(p);
   if (isAlive(h.pids.containerd)) await removeContainers(h.socket);
   await stopProcess(h.pids.containerd);
   for (const m of mountsUnder(h.dir)) tryRun('umount', ['-l', m]);

@@ -68,8 +68,10 @@ export function writeOciArchive(image: OciImage, out: string): string {
         manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'io.containerd.image.name': image.ref, 'org.opencontainers.image.ref.name': tag } }],
       }),
     );
-    execFileSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', work, '-cf', `${out}.tmp`, 'oci-layout', 'index.json', 'blobs']);
-    renameSync(`${out}.tmp`, out);
+    // A name of this process's own: two builds of one image at once (parallel test files) never share a file.
+    const tmp = `${out}.${process.pid}.tmp`;
+    execFileSync('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', work, '-cf', tmp, 'oci-layout', 'index.json', 'blobs']);
+    renameSync(tmp, out);
     return manifest.digest;
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -67,6 +67,19 @@ export async function stopProcess(pid: number | undefined, graceMs = 10_000, sig
   }
 }
 
+/**
+ * Kills whatever is left of a process group (spawnDetached makes each process a group leader): workers or forked
+ * children that outlived their leader. Nothing when the group is empty.
+ */
+export function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // no such group: nothing left
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

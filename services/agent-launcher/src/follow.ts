@@ -42,7 +42,9 @@ async function logsTail(deps: LauncherDeps, pods: readonly V1Pod[], namespace: s
   try {
     const pod = newestPodsFirst(pods)[0];
     if (!pod?.metadata?.name) return '(logs unavailable: no pod of the Job is left)';
-    return await deps.core.readNamespacedPodLog({ name: pod.metadata.name, namespace, container: 'run', tailLines: 2_000, limitBytes: LOG_LIMIT_BYTES });
+    // The end of it is what matters (the error is last): the last lines, cut to the limit from their end.
+    const log = await deps.core.readNamespacedPodLog({ name: pod.metadata.name, namespace, container: 'run', tailLines: 2_000 });
+    return log.slice(-LOG_LIMIT_BYTES);
   } catch (err) {
     return `(logs unavailable: ${errorMessage(err).slice(0, 500)})`;
   }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cacheDir, REPO_ROOT } from '../paths.js';
 
@@ -56,14 +56,18 @@ export function addDebianPackage(root: string, pkg: string): void {
   mkdirSync(dir, { recursive: true });
   const version = execFileSync('apt-cache', ['policy', pkg], { encoding: 'utf8' }).match(/Candidate:\s*(\S+)/)?.[1];
   if (!version || version === '(none)') throw new Error(`Debian package ${pkg} is not available from apt here; run apt-get update`);
-  const safe = version.replace(/[^A-Za-z0-9.+~-]/g, '_');
-  const have = readdirSync(dir).find((f) => f.startsWith(`${pkg}_`) && f.includes(safe.replace(/^\d+:/, '')) && f.endsWith('.deb'));
-  let deb = have ? join(dir, have) : undefined;
-  if (!deb) {
-    execFileSync('apt-get', ['download', `${pkg}=${version}`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    const got = readdirSync(dir).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
-    if (!got) throw new Error(`apt-get download ${pkg}=${version} left no .deb in ${dir}`);
-    deb = join(dir, got);
+  // Our own file name per package and version; downloaded into a directory of this call's own, then moved there.
+  const deb = join(dir, `${pkg}=${version.replace(/[^A-Za-z0-9.+~-]/g, '_')}.deb`);
+  if (!existsSync(deb)) {
+    const tmp = mkdtempSync(join(dir, 'download-'));
+    try {
+      execFileSync('apt-get', ['download', `${pkg}=${version}`], { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] });
+      const got = readdirSync(tmp).find((f) => f.endsWith('.deb'));
+      if (!got) throw new Error(`apt-get download ${pkg}=${version} left no .deb`);
+      renameSync(join(tmp, got), deb);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   }
   execFileSync('dpkg-deb', ['-x', deb, root]);
 }

@@ -4,8 +4,8 @@ import type { V1EndpointSlice, V1Ingress, V1Service } from '@kubernetes/client-n
 import { nginxConfig } from './nginx.js';
 import { ingressRoutes } from './routes.js';
 
-const ingress = (ns: string, name: string, host: string, paths: { path: string; svc: string; port: number; exact?: boolean }[], secret?: string): V1Ingress => ({
-  metadata: { namespace: ns, name },
+const ingress = (ns: string, name: string, host: string, paths: { path: string; svc: string; port: number; exact?: boolean }[], secret?: string, created = '2026-11-30T10:00:00Z'): V1Ingress => ({
+  metadata: { namespace: ns, name, creationTimestamp: new Date(created) },
   spec: {
     ...(secret ? { tls: [{ hosts: [host], secretName: secret }] } : {}),
     rules: [{ host, http: { paths: paths.map((p) => ({ path: p.path, pathType: p.exact ? 'Exact' : 'Prefix', backend: { service: { name: p.svc, port: { number: p.port } } } })) } }],
@@ -41,12 +41,16 @@ test("a tenant cannot take another's host, and names that are not plain hosts or
       ingress('a-ns', 'gw', 'shop.example.test', [{ path: '/', svc: 'web', port: 80 }], 'a-tls'),
       ingress('z-ns', 'gw', 'shop.example.test', [{ path: '/steal', svc: 'web', port: 80 }], 'z-tls'),
       ingress('z-ns', 'evil', 'x.test;\n}server{', [{ path: '/', svc: 'web', port: 80 }]),
-      ingress('z-ns', 'evil2', 'ok.test', [{ path: '/ { return 200; } #', svc: 'web', port: 80 }]),
+      ingress('z-ns', 'evil2', 'ok.test', [{ path: '/ { return 200; } #', svc: 'web', port: 80 }, { path: '/a;b', svc: 'web', port: 80 }, { path: '/$host', svc: 'web', port: 80 }, { path: '/x', svc: 'web', port: 80 }, { path: '/x', svc: 'web', port: 80 }]),
     ],
     [],
     [],
   );
-  assert.deepEqual(routes.map((r) => [r.host, r.tls?.namespace, r.paths.map((p) => p.path)]), [['ok.test', undefined, []], ['shop.example.test', 'a-ns', ['/']]]);
+  assert.deepEqual(routes.map((r) => [r.host, r.tls?.namespace, r.paths.map((p) => p.path)]), [['ok.test', undefined, ['/x']], ['shop.example.test', 'a-ns', ['/']]]);
+  // The owner is the oldest claim, whatever the names: a newer Ingress that sorts first takes nothing.
+  const victim = ingress('z-victim', 'gw', 'shop.example.test', [{ path: '/', svc: 'web', port: 80 }], 'v-tls', '2026-11-30T09:00:00Z');
+  const attacker = ingress('a-attacker', 'gw', 'shop.example.test', [{ path: '/', svc: 'web', port: 80 }], 'x-tls', '2026-11-30T11:00:00Z');
+  assert.deepEqual(ingressRoutes([attacker, victim], [], []).map((r) => r.tls?.namespace), ['z-victim']);
 });
 
 test('nginx serves TLS only for hosts with a certificate, answers 503 for a path without endpoints, and redirects HTTP', () => {

@@ -22,7 +22,8 @@ export interface Route {
 }
 
 const HOST = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
+/** Characters nginx reads literally in a `location` (no `;`, quotes, `$`, braces or spaces: they would end or change it). */
+const PATH = /^\/[A-Za-z0-9._~%/-]*$/;
 
 type PortRef = { readonly number?: number | undefined; readonly name?: string | undefined };
 
@@ -55,13 +56,14 @@ function rulePaths(ing: V1Ingress, paths: NonNullable<NonNullable<V1Ingress['spe
 
 /**
  * One route per host: every rule of every Ingress for it, paths longest first (nginx picks the longest prefix; exact
- * paths are matched exactly). A host or path that is not a plain DNS name or URL path is skipped (it would be
- * written into the proxy's configuration); the first Ingress (by namespace/name) to claim a host owns it, so a
- * tenant cannot take over another's host.
+ * paths are matched exactly), a path named twice kept once. A host or path that is not a plain DNS name or URL path
+ * is skipped (it would be written into the proxy's configuration). The oldest Ingress to claim a host owns it
+ * (creation time, then namespace/name), so a tenant cannot take over another's live host by creating a newer one.
  */
 export function ingressRoutes(ingresses: readonly V1Ingress[], services: readonly V1Service[], slices: readonly V1EndpointSlice[]): Route[] {
   const byHost = new Map<string, { owner: string; tls: Route['tls']; paths: RoutePath[] }>();
-  const sorted = [...ingresses].sort((a, b) => `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`));
+  const created = (i: V1Ingress): number => new Date(i.metadata?.creationTimestamp ?? 0).getTime() || 0;
+  const sorted = [...ingresses].sort((a, b) => created(a) - created(b) || `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`));
   for (const ing of sorted) {
     const ns = ing.metadata?.namespace ?? '';
     const owner = `${ns}/${ing.metadata?.name ?? ''}`;
@@ -71,7 +73,7 @@ export function ingressRoutes(ingresses: readonly V1Ingress[], services: readonl
       if (!HOST.test(host) || host.length > 253 || entry.owner !== owner) continue;
       const secret = ing.spec?.tls?.find((t) => t.hosts?.includes(host) && t.secretName)?.secretName;
       if (secret) entry.tls = { namespace: ns, secret };
-      entry.paths.push(...rulePaths(ing, rule.http, services, slices));
+      for (const p of rulePaths(ing, rule.http, services, slices)) if (!entry.paths.some((q) => q.path === p.path && q.exact === p.exact)) entry.paths.push(p);
       byHost.set(host, entry);
     }
   }

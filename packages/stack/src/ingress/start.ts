@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addDebianPackage } from '../images/rootfs.js';
 import { cacheDir, REPO_ROOT } from '../paths.js';
-import { spawnDetached, stopProcess, waitReady } from '../proc.js';
+import { killGroup, spawnDetached, stopProcess, waitReady } from '../proc.js';
 import { nginxConfig } from './nginx.js';
 
 // The local TLS proxy (docs/adr/0007): Debian's nginx as the data plane, configured by a sync loop from the
@@ -56,7 +56,7 @@ export async function startProxy(o: { dir: string; address: string; kubeconfig: 
   try {
     pids.nginx = spawnDetached(nginx, ['-p', o.dir, '-e', join(o.dir, 'error.log'), '-c', conf, '-g', 'daemon off;'], { logFile: join(o.dir, 'nginx.log') });
     await waitReady('nginx', () => accepts(o.address, 80), { timeoutMs: 15_000, pid: pids.nginx, logFile: join(o.dir, 'error.log') });
-    pids.sync = spawnDetached(process.execPath, [...syncCommand(), '--kubeconfig', o.kubeconfig, '--dir', o.dir, '--address', o.address], { logFile: join(o.dir, 'sync.log'), cwd: REPO_ROOT });
+    pids.sync = spawnDetached(process.execPath, [...syncCommand(), '--kubeconfig', o.kubeconfig, '--dir', o.dir, '--address', o.address, '--nginx', nginx], { logFile: join(o.dir, 'sync.log'), cwd: REPO_ROOT });
     return { address: o.address, dir: o.dir, pids };
   } catch (err) {
     await stopProxy({ address: o.address, dir: o.dir, pids });
@@ -66,6 +66,7 @@ export async function startProxy(o: { dir: string; address: string; kubeconfig: 
 
 export async function stopProxy(h: ProxyHandle): Promise<void> {
   await stopProcess(h.pids.sync);
-  // SIGQUIT: nginx's graceful stop (its master then stops the workers).
+  // SIGQUIT: nginx's graceful stop (its master then stops the workers); a worker left behind would hold :443.
   await stopProcess(h.pids.nginx, 10_000, 'SIGQUIT');
+  killGroup(h.pids.nginx);
 }

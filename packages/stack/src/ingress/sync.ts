@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, DiscoveryV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@codex-k8s/kube';
@@ -11,6 +12,8 @@ export interface SyncOptions {
   readonly kubeconfig: string;
   readonly dir: string;
   readonly address: string;
+  /** nginx itself: a configuration is checked with `nginx -t` before it replaces the one nginx runs. */
+  readonly nginx: string;
 }
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -19,6 +22,24 @@ const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 function writeIfChanged(file: string, content: string, mode = 0o644): boolean {
   if (existsSync(file) && sha(readFileSync(file, 'utf8')) === sha(content)) return false;
   writeFileSync(file, content, { mode });
+  return true;
+}
+
+/**
+ * Puts a new configuration in place only when nginx accepts it (`nginx -t`), so one odd Ingress can never leave
+ * nginx without a configuration; a refused one is tried again on every pass (its cause is in the error).
+ * @throws Error with nginx's reason when it refuses the configuration.
+ */
+function replaceConfig(o: SyncOptions, conf: string): boolean {
+  const file = join(o.dir, 'nginx.conf');
+  if (existsSync(file) && sha(readFileSync(file, 'utf8')) === sha(conf)) return false;
+  writeFileSync(`${file}.new`, conf);
+  try {
+    execFileSync(o.nginx, ['-t', '-q', '-p', o.dir, '-e', join(o.dir, 'error.log'), '-c', `${file}.new`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    throw new Error(`nginx refused the new configuration, kept the running one: ${String((err as { stderr?: Buffer }).stderr ?? err).trim().slice(0, 500)}`);
+  }
+  renameSync(`${file}.new`, file);
   return true;
 }
 
@@ -52,7 +73,7 @@ export async function syncOnce(o: SyncOptions): Promise<{ routes: Route[]; chang
     files.set(r.host, f);
   }
   const conf = nginxConfig(routes, { address: o.address, dir: o.dir, certOf: (h) => files.get(h) });
-  changed = writeIfChanged(join(o.dir, 'nginx.conf'), conf) || changed;
+  changed = replaceConfig(o, conf) || changed;
   writeIfChanged(join(o.dir, 'routes.json'), JSON.stringify(routes.map((r) => ({ host: r.host, tls: Boolean(files.get(r.host)), paths: r.paths.map((p) => ({ path: p.path, backends: p.backends.length })) })), null, 2));
   return { routes, changed };
 }
