@@ -3,9 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { loadKubeConfig } from '@codex-k8s/kube';
-import { nodeLeftovers, readState, startStack, stopStack, type StackState } from '@codex-k8s/stack';
+import { nodeLeftovers, startStack, stopStack, type StackState } from '@codex-k8s/stack';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { eventually } from '../support/github.js';
+import { testStack } from '../support/stack.js';
 
 // A second stack's real node beside the test stack's own (as `npm run dev` runs beside `npm test`): its own
 // network namespace and /24, and its `down` takes all of it away without touching the first.
@@ -19,7 +20,7 @@ const ready = async (kubeconfig: string, name: string): Promise<boolean> => {
 };
 
 test("a second stack's node runs beside the first, and its down leaves no mount, link, namespace, cgroup, process or chain behind", async () => {
-  const first = readState(process.env.CODEXK8S_STACK_DIR?.split('/').pop() ?? '');
+  const first = testStack();
   assert.ok(first?.node && first.kube, 'the test stack runs a real node');
   const before = chains();
   const name = `node-${randomUUID().slice(0, 6)}`;

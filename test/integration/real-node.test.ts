@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { getRun } from '@codex-k8s/db';
 import { placementAnnotations } from '@codex-k8s/kube';
-import { ensureImages, imageRef, readState, realNodeEnv, type NodeHandle } from '@codex-k8s/stack';
+import { acceptsTcp, ensureImages, imageRef, realNodeEnv, type NodeHandle } from '@codex-k8s/stack';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { eventually } from '../support/github.js';
+import { testStack } from '../support/stack.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
 
 // The stack's real node (containerd, kubelet, kube-proxy, CoreDNS in a network namespace of the stack's own): pods
@@ -15,10 +15,9 @@ import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
-const stackName = process.env.CODEXK8S_STACK_DIR?.split('/').pop() ?? '';
 const node = (): NodeHandle => {
-  const n = readState(stackName)?.node;
-  assert.ok(n, `the test stack "${stackName}" runs a real node (npm test starts one)`);
+  const n = testStack().node;
+  assert.ok(n, 'the test stack runs a real node (npm test starts one)');
   return n;
 };
 const placement = realNodeEnv();
@@ -26,19 +25,6 @@ const tolerations = JSON.parse(placement.CODEXK8S_WORKLOAD_TOLERATIONS) as [];
 const AGENT_IMAGE = imageRef('agent-runner');
 const NODE_PORT = 18_099;
 
-/** Whether a TCP connection to address:port is accepted (from this process, on the host). */
-const accepts = (host: string, port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const s = connect({ host, port, timeout: 3_000 }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-    s.on('timeout', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
 
 async function podDone(namespace: string, name: string): Promise<V1Pod> {
   return eventually(`pod ${namespace}/${name} to finish`, async () => {
@@ -78,8 +64,8 @@ describe('the real node', () => {
       assert.ok(kubeletPort > 0);
       // Two listeners the pods must not reach, both open from the host: the kubelet, and one inside the node's namespace.
       inNode = spawn('nsenter', [`--net=/run/netns/${n.netns}`, 'socat', `TCP-LISTEN:${NODE_PORT},bind=${n.network.nodeAddress},reuseaddr,fork`, 'EXEC:echo open'], { stdio: 'ignore' });
-      assert.ok(await eventually('the listener in the node namespace', async () => ((await accepts(n.network.nodeAddress, NODE_PORT)) ? true : undefined), 10_000));
-      assert.ok(await accepts(n.network.hostAddress, kubeletPort), 'the kubelet answers the host');
+      assert.ok(await eventually('the listener in the node namespace', async () => ((await acceptsTcp(n.network.nodeAddress, NODE_PORT)) ? true : undefined), 10_000));
+      assert.ok(await acceptsTcp(n.network.hostAddress, kubeletPort), 'the kubelet answers the host');
       const probe = [
         // The Service by its short name: CoreDNS answers it, kube-proxy carries it to the pod (retried while endpoints settle).
         `for i in 1 2 3 4 5 6 7 8 9 10; do body=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 web 80 | tail -n 1); [ -n "$body" ] && break; sleep 1; done; echo "service: $body"`,

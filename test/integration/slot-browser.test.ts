@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { deterministicId } from '@codex-k8s/contracts';
 import { addMember, bindRepository, upsertProject } from '@codex-k8s/db';
-import { checkSlotPage, ensureImages, imageRef, localCaPem, readState, realNodeEnv, type StackState } from '@codex-k8s/stack';
+import { checkSlotPage, ensureImages, imageRef, localCaPem, realNodeEnv, type StackState } from '@codex-k8s/stack';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { artifactDir, launchBrowser } from '../support/browser.js';
 import { bareRepoFrom } from '../support/git.js';
+import { testStack } from '../support/stack.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
 
 // The seed's acceptance for a full-env slot, in a real browser: the sample project deployed from its repository onto
@@ -23,7 +24,7 @@ describe('a slot opens in the browser over HTTPS', () => {
   let stack: StackState;
 
   before(async () => {
-    const s = readState(process.env.CODEXK8S_STACK_DIR?.split('/').pop() ?? '');
+    const s = testStack();
     assert.ok(s?.node?.proxy, 'the test stack runs a real node with its TLS proxy');
     stack = s;
     ensureImages(s.node.socket, ['agent-runner', 'shop-api', 'shop-web', 'shop-postgres']);

@@ -1,5 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 
+/** The version of a Debian package apt would fetch now (its candidate), or undefined when apt knows none. */
+export function candidateVersion(pkg: string): string | undefined {
+  const v = execFileSync('apt-cache', ['policy', pkg], { encoding: 'utf8' }).match(/Candidate:\s*(\S+)/)?.[1];
+  return v && v !== '(none)' ? v : undefined;
+}
+
 /** Whether a Debian package is installed (dpkg's status). */
 export function isInstalled(pkg: string): boolean {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });

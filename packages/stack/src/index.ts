@@ -8,7 +8,7 @@ export { createUserNkey, ensurePlatformIdentities, issueSubscriber, readIdentiti
 export { startKube, waitForDefaultServiceAccount } from './kube.js';
 export type { KubeHandle } from './kube.js';
 export { ensureKubeIdentities, KUBE_SERVICES, kubeIdentityManifests, PLATFORM_NAMESPACE, SERVICE_KUBECONFIG_DIR, serviceKubeconfigFile, serviceKubeconfigPath } from './kube-identities.js';
-export { freePort, isAlive, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
+export { acceptsTcp, freePort, isAlive, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
 export { REPO_ROOT, cacheDir, resolveBinaries, stackDir } from './paths.js';
 export { ensureDebianPackages } from './debian.js';
 export { PLATFORM_SERVICES, restartDelayMs, serviceNodeEnv, serviceSeedFile, startServiceProcess } from './services.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
 import { BatchV1Api, CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { kubeconfigYaml } from './kubeconfig.js';
+import { clusterCaPem, kubeconfigYaml } from './kubeconfig.js';
 import { REPO_ROOT } from './paths.js';
 import { waitReady } from './proc.js';
 
@@ -81,7 +81,7 @@ export async function ensureKubeIdentities(adminKubeconfig: string, dir: string)
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const core = kc.makeApiClient(CoreV1Api);
   const cluster = kc.getCurrentCluster();
-  const caPem = cluster?.caData ? Buffer.from(cluster.caData, 'base64').toString('utf8') : readFileSync(cluster?.caFile ?? '', 'utf8');
+  const caPem = clusterCaPem(cluster);
   for (const service of KUBE_SERVICES) {
     // No audiences: the apiserver's own, as for a mounted ServiceAccount token.
     const tr = await core.createNamespacedServiceAccountToken({ name: service, namespace: PLATFORM_NAMESPACE, body: { spec: { expirationSeconds: TOKEN_SECONDS, audiences: [] } } });

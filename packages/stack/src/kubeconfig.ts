@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import type { Cluster } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 
 /** A kubeconfig for one user against the local apiserver (token auth, pinned CA). */
@@ -11,4 +13,9 @@ export function kubeconfigYaml(opts: { server: string; caPem: string; token: str
     contexts: [{ name: 'codex-k8s-local', context: { cluster: 'codex-k8s-local', user, ...(opts.namespace ? { namespace: opts.namespace } : {}) } }],
     'current-context': 'codex-k8s-local',
   });
+}
+
+/** The CA a kubeconfig's cluster pins, as PEM (inline data, else its file), to write into other kubeconfigs. */
+export function clusterCaPem(cluster: Cluster | null): string {
+  return cluster?.caData ? Buffer.from(cluster.caData, 'base64').toString('utf8') : readFileSync(cluster?.caFile ?? '', 'utf8');
 }

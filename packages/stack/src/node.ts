@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@codex-k8s/kube';
@@ -8,11 +7,11 @@ import { ensureDebianPackages } from './debian.js';
 import { cniConfig, containerdConfig, corefile, freeSubnetOctet, kubeletConfig, nodeNameOf, nodeNetwork, podFirewall, proxyAddress, REAL_NODE_LABEL, UPLINK, type NodeNetwork } from './node-config.js';
 import { COREDNS_USER, INGRESS_PROXY_USER, tokenOf } from './kube.js';
 import { startProxy, stopProxy, type ProxyHandle } from './ingress/start.js';
-import { kubeconfigYaml } from './kubeconfig.js';
+import { clusterCaPem, kubeconfigYaml } from './kubeconfig.js';
 import { cgroupsLeft, cleanHost, createCgroupRoot, mountsUnder, otherNodesRunning, recordHostSettings, removeCgroupRoot, removeLogLinks, tryRun } from './node-host.js';
 import { buildImage, importImage } from './images/build.js';
 import { PAUSE_RECIPE } from './images/recipes.js';
-import { freePort, isAlive, killGroup, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
+import { acceptsTcp, freePort, isAlive, killGroup, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
 
 export { PAUSE_IMAGE, REAL_NODE_LABEL, REAL_NODE_TAINT, realNodeEnv } from './node-config.js';
 
@@ -74,7 +73,7 @@ function createNetwork(netns: string, net: NodeNetwork): void {
 async function nodeKubeconfigs(admin: string, dir: string, nodeName: string): Promise<Record<'kubelet' | 'kubeProxy' | 'coredns' | 'ingressProxy', string>> {
   const kc = loadKubeConfig(admin);
   const cluster = kc.getCurrentCluster();
-  const caPem = cluster?.caData ? Buffer.from(cluster.caData, 'base64').toString('utf8') : '';
+  const caPem = clusterCaPem(cluster);
   const kubeDir = dirname(admin);
   const out = { kubelet: `system:node:${nodeName}`, kubeProxy: 'system:kube-proxy', coredns: COREDNS_USER, ingressProxy: INGRESS_PROXY_USER };
   const files = {} as Record<keyof typeof out, string>;
@@ -104,17 +103,6 @@ async function nodeKubeconfigs(admin: string, dir: string, nodeName: string): Pr
     await rbac.createClusterRoleBinding({ body: { metadata: { name: user }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: user }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }] } }).catch(exists);
   }
   return files;
-}
-
-/** Resolves once a TCP connection to address:port is accepted. */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host, port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
 }
 
 /**
@@ -182,7 +170,7 @@ export async function startNode(opts: { stackName: string; stateDir: string; kub
       const node = await core.readNode({ name }).catch(() => undefined);
       return Boolean(node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
     }, { timeoutMs: 60_000, pid: pids.kubelet, logFile: log('kubelet') });
-    await waitReady('cluster DNS', () => accepts(net.hostAddress, 53), { timeoutMs: 30_000, pid: pids.coredns, logFile: log('coredns') });
+    await waitReady('cluster DNS', () => acceptsTcp(net.hostAddress, 53), { timeoutMs: 30_000, pid: pids.coredns, logFile: log('coredns') });
     if (!isAlive(pids.kubeProxy)) throw new Error(`kube-proxy exited; see ${log('kube-proxy')}`);
     handle.proxy = await startProxy({ dir: join(dir, 'proxy'), address: proxyAddress(net), kubeconfig: identities.ingressProxy });
     opts.log(`real node ${name} Ready (namespace ${netns}, pods ${net.podSubnet}, DNS ${net.hostAddress}, cgroup ${cgroupRoot})`);

@@ -31,20 +31,17 @@ async function podsOf(deps: LauncherDeps, name: string, namespace: string): Prom
   return (await deps.core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` })).items;
 }
 
-/** The most of the agent's output kept per run (the column holds the end of it). */
-const LOG_LIMIT_BYTES = 64_000;
-
 /**
  * The end of the agent's output (stdout and stderr) in the Job's newest pod, read through the apiserver, or the
  * reason it could not be read (no pod left, or a node that serves no logs, such as the local stack's kwok nodes).
+ * setRunLogsTail keeps the end of it (64,000 characters).
  */
 async function logsTail(deps: LauncherDeps, pods: readonly V1Pod[], namespace: string): Promise<string> {
   try {
     const pod = newestPodsFirst(pods)[0];
     if (!pod?.metadata?.name) return '(logs unavailable: no pod of the Job is left)';
-    // The end of it is what matters (the error is last): the last lines, cut to the limit from their end.
-    const log = await deps.core.readNamespacedPodLog({ name: pod.metadata.name, namespace, container: 'run', tailLines: 2_000 });
-    return log.slice(-LOG_LIMIT_BYTES);
+    // The end of it is what matters (the error is last): no byte limit here, which would keep the start.
+    return await deps.core.readNamespacedPodLog({ name: pod.metadata.name, namespace, container: 'run', tailLines: 2_000 });
   } catch (err) {
     return `(logs unavailable: ${errorMessage(err).slice(0, 500)})`;
   }

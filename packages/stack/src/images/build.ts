@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { candidateVersion } from '../debian.js';
 import { writeOciArchive } from '../oci.js';
 import { cacheDir } from '../paths.js';
 import { fillRoot, type ImageRecipe } from './recipes.js';
@@ -18,8 +19,6 @@ export interface BuiltImage {
   readonly ms: number;
 }
 
-const candidate = (pkg: string): string => execFileSync('apt-cache', ['policy', pkg], { encoding: 'utf8' }).match(/Candidate:\s*(\S+)/)?.[1] ?? 'none';
-
 /**
  * The cache key of an image: the recipe (name, ref, revision, command), the Debian versions apt would fetch, the
  * size and mtime of each host binary, and the content of each project file. The same inputs give the same key, so a
@@ -28,7 +27,7 @@ const candidate = (pkg: string): string => execFileSync('apt-cache', ['policy', 
 export function imageKey(r: ImageRecipe): string {
   const h = createHash('sha256');
   h.update(JSON.stringify({ name: r.name, ref: r.ref, revision: r.revision, cmd: r.cmd, entrypoint: r.entrypoint, env: r.env, user: r.user }));
-  for (const d of r.debs) h.update(`deb ${d} ${candidate(d)}\n`);
+  for (const d of r.debs) h.update(`deb ${d} ${candidateVersion(d) ?? 'none'}\n`);
   for (const b of r.binaries) {
     const st = statSync(b);
     h.update(`bin ${b} ${st.size} ${st.mtimeMs}\n`);

@@ -4,6 +4,9 @@ import { RECIPES } from './recipes.js';
 export { buildImage, imageKey, importImage, type BuiltImage } from './build.js';
 export { IMAGE_UID, PAUSE_RECIPE, RECIPES, type ImageRecipe } from './recipes.js';
 
+// The local stack's images, built without Docker or a registry and imported into a node's containerd; the decision
+// and the cache key are in docs/adr/0006-real-node-beside-kwok.md ("Images without Docker or a registry").
+
 /** The images of the given names (all when none), built or found in the cache, imported into a node's containerd. */
 export function ensureImages(socket: string, names?: readonly string[]): (BuiltImage & { imported: boolean })[] {
   const unknown = (names ?? []).filter((n) => !RECIPES.some((r) => r.name === n));

@@ -85,32 +85,26 @@ export const PAUSE_RECIPE: ImageRecipe = {
   cmd: ['/usr/bin/catatonit', '-P'],
 };
 
-/** The sample project's api (test/fixtures/sample-project/app/api.mjs): Node and the `pg` client; `migrate up` as args. */
-const shopApi: ImageRecipe = {
-  name: 'shop-api',
-  ref: 'codex.local/shop/api:1.4.0',
-  revision: 1,
-  debs: ['catatonit'],
-  binaries: ['/usr/bin/node'],
-  files: { [sampleApp('api.mjs')]: '/app/api.mjs' },
-  nodePackages: ['pg'],
-  entrypoint: [...INIT, '/usr/bin/node', '/app/api.mjs'],
-  cmd: [],
-  user: USER,
-};
+/** One of the sample project's Node apps (test/fixtures/sample-project/app/<file>): Node under catatonit, run as /app/<file>. */
+function sampleNodeApp(o: { name: string; ref: string; file: string; nodePackages?: readonly string[] }): ImageRecipe {
+  return {
+    name: o.name,
+    ref: o.ref,
+    revision: 1,
+    debs: ['catatonit'],
+    binaries: ['/usr/bin/node'],
+    files: { [sampleApp(o.file)]: `/app/${o.file}` },
+    ...(o.nodePackages ? { nodePackages: o.nodePackages } : {}),
+    entrypoint: [...INIT, '/usr/bin/node', `/app/${o.file}`],
+    cmd: [],
+    user: USER,
+  };
+}
 
-/** The sample project's web front (app/web.mjs): the page of the slot, behind its login proxy's flags. */
-const shopWeb: ImageRecipe = {
-  name: 'shop-web',
-  ref: 'codex.local/shop/web:1.4.0',
-  revision: 1,
-  debs: ['catatonit'],
-  binaries: ['/usr/bin/node'],
-  files: { [sampleApp('web.mjs')]: '/app/web.mjs' },
-  entrypoint: [...INIT, '/usr/bin/node', '/app/web.mjs'],
-  cmd: [],
-  user: USER,
-};
+/** The sample's api: reads the slot's Postgres with the `pg` client; `migrate up` as args runs the migration. */
+const shopApi = sampleNodeApp({ name: 'shop-api', ref: 'codex.local/shop/api:1.4.0', file: 'api.mjs', nodePackages: ['pg'] });
+/** The sample's web front: the page of the slot, behind its login proxy's flags. */
+const shopWeb = sampleNodeApp({ name: 'shop-web', ref: 'codex.local/shop/web:1.4.0', file: 'web.mjs' });
 
 /** The sample project's Postgres (app/postgres.sh starts it): the same server build the stack runs, a shell for the script. */
 const shopPostgres: ImageRecipe = {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { candidateVersion } from '../debian.js';
 import { cacheDir, REPO_ROOT } from '../paths.js';
 
 // Building blocks of an image's root filesystem, from parts this machine can reach: its own binaries with the
@@ -54,8 +55,8 @@ export function nodePackageClosure(name: string, seen = new Map<string, { name: 
 export function addDebianPackage(root: string, pkg: string): void {
   const dir = join(cacheDir(), 'debs');
   mkdirSync(dir, { recursive: true });
-  const version = execFileSync('apt-cache', ['policy', pkg], { encoding: 'utf8' }).match(/Candidate:\s*(\S+)/)?.[1];
-  if (!version || version === '(none)') throw new Error(`Debian package ${pkg} is not available from apt here; run apt-get update`);
+  const version = candidateVersion(pkg);
+  if (!version) throw new Error(`Debian package ${pkg} is not available from apt here; run apt-get update`);
   // Our own file name per package and version; downloaded into a directory of this call's own, then moved there.
   const deb = join(dir, `${pkg}=${version.replace(/[^A-Za-z0-9.+~-]/g, '_')}.deb`);
   if (!existsSync(deb)) {

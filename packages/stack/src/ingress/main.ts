@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { syncOnce } from './sync.js';
+import { syncClients, syncOnce } from './sync.js';
 
 // The local TLS proxy's sync loop (a process of the stack, beside nginx): every second, the cluster's Ingresses,
 // Services, EndpointSlices and TLS Secrets become nginx's configuration and certificate files; nginx reloads when
 // they changed (a configuration nginx refuses is never put in place). Usage: main --kubeconfig F --dir D --address A --nginx BIN
 const { values } = parseArgs({ options: { kubeconfig: { type: 'string' }, dir: { type: 'string' }, address: { type: 'string' }, nginx: { type: 'string' }, 'interval-ms': { type: 'string', default: '1000' } } });
-const opts = { kubeconfig: values.kubeconfig ?? '', dir: values.dir ?? '', address: values.address ?? '', nginx: values.nginx ?? 'nginx' };
+const opts = { api: syncClients(values.kubeconfig ?? ''), dir: values.dir ?? '', address: values.address ?? '', nginx: values.nginx ?? 'nginx' };
 const interval = Number(values['interval-ms']);
 let stopping = false;
 let timer: NodeJS.Timeout | undefined;

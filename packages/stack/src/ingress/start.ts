@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { candidateVersion } from '../debian.js';
 import { addDebianPackage } from '../images/rootfs.js';
 import { cacheDir, REPO_ROOT } from '../paths.js';
-import { killGroup, spawnDetached, stopProcess, waitReady } from '../proc.js';
+import { acceptsTcp, killGroup, spawnDetached, stopProcess, waitReady } from '../proc.js';
 import { nginxConfig } from './nginx.js';
 
 // The local TLS proxy (docs/adr/0007): Debian's nginx as the data plane, configured by a sync loop from the
@@ -20,7 +19,7 @@ export interface ProxyHandle {
 
 /** Debian's nginx, unpacked (never installed: no service starts, nothing lands in /etc) into the cache once. */
 function nginxBinary(): string {
-  const version = execFileSync('apt-cache', ['policy', 'nginx'], { encoding: 'utf8' }).match(/Candidate:\s*(\S+)/)?.[1] ?? 'none';
+  const version = candidateVersion('nginx') ?? 'none';
   const root = join(cacheDir(), 'bin', `nginx-${version.replace(/[^A-Za-z0-9.+~-]/g, '_')}`);
   const bin = join(root, 'usr', 'sbin', 'nginx');
   if (!existsSync(bin)) {
@@ -29,15 +28,6 @@ function nginxBinary(): string {
   }
   return bin;
 }
-
-const accepts = (host: string, port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const s = connect({ host, port }, () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on('error', () => resolve(false));
-  });
 
 /** The sync loop's entry: run through tsx from the sources, or directly when this module is compiled. */
 function syncCommand(): string[] {
@@ -55,7 +45,7 @@ export async function startProxy(o: { dir: string; address: string; kubeconfig: 
   const pids = { nginx: 0, sync: 0 };
   try {
     pids.nginx = spawnDetached(nginx, ['-p', o.dir, '-e', join(o.dir, 'error.log'), '-c', conf, '-g', 'daemon off;'], { logFile: join(o.dir, 'nginx.log') });
-    await waitReady('nginx', () => accepts(o.address, 80), { timeoutMs: 15_000, pid: pids.nginx, logFile: join(o.dir, 'error.log') });
+    await waitReady('nginx', () => acceptsTcp(o.address, 80), { timeoutMs: 15_000, pid: pids.nginx, logFile: join(o.dir, 'error.log') });
     pids.sync = spawnDetached(process.execPath, [...syncCommand(), '--kubeconfig', o.kubeconfig, '--dir', o.dir, '--address', o.address, '--nginx', nginx], { logFile: join(o.dir, 'sync.log'), cwd: REPO_ROOT });
     return { address: o.address, dir: o.dir, pids };
   } catch (err) {

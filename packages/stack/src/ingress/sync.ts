@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,20 +6,32 @@ import { loadKubeConfig } from '@codex-k8s/kube';
 import { nginxConfig } from './nginx.js';
 import { ingressRoutes, type Route } from './routes.js';
 
-/** What one pass of the proxy's sync loop needs: its identity, its directory, its address and nginx's pid file. */
+/** What one pass of the proxy's sync loop needs: its API clients, its directory, its address and nginx. */
 export interface SyncOptions {
-  readonly kubeconfig: string;
+  readonly api: SyncClients;
   readonly dir: string;
   readonly address: string;
   /** nginx itself: a configuration is checked with `nginx -t` before it replaces the one nginx runs. */
   readonly nginx: string;
 }
 
-const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+export interface SyncClients {
+  readonly core: CoreV1Api;
+  readonly networking: NetworkingV1Api;
+  readonly discovery: DiscoveryV1Api;
+}
+
+/** The clients the loop uses on every pass, made once from its identity's kubeconfig (keep-alive connections). */
+export function syncClients(kubeconfig: string): SyncClients {
+  const kc = loadKubeConfig(kubeconfig);
+  return { core: kc.makeApiClient(CoreV1Api), networking: kc.makeApiClient(NetworkingV1Api), discovery: kc.makeApiClient(DiscoveryV1Api) };
+}
+
+const sameContent = (file: string, content: string): boolean => existsSync(file) && readFileSync(file, 'utf8') === content;
 
 /** Writes a file only when its content changed; returns whether it did. */
 function writeIfChanged(file: string, content: string, mode = 0o644): boolean {
-  if (existsSync(file) && sha(readFileSync(file, 'utf8')) === sha(content)) return false;
+  if (sameContent(file, content)) return false;
   writeFileSync(file, content, { mode });
   return true;
 }
@@ -32,7 +43,7 @@ function writeIfChanged(file: string, content: string, mode = 0o644): boolean {
  */
 function replaceConfig(o: SyncOptions, conf: string): boolean {
   const file = join(o.dir, 'nginx.conf');
-  if (existsSync(file) && sha(readFileSync(file, 'utf8')) === sha(conf)) return false;
+  if (sameContent(file, conf)) return false;
   writeFileSync(`${file}.new`, conf);
   try {
     execFileSync(o.nginx, ['-t', '-q', '-p', o.dir, '-e', join(o.dir, 'error.log'), '-c', `${file}.new`], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -49,12 +60,11 @@ function replaceConfig(o: SyncOptions, conf: string): boolean {
  * anything nginx reads changed (then it must reload).
  */
 export async function syncOnce(o: SyncOptions): Promise<{ routes: Route[]; changed: boolean }> {
-  const kc = loadKubeConfig(o.kubeconfig);
-  const core = kc.makeApiClient(CoreV1Api);
+  const { core, networking, discovery } = o.api;
   const [ingresses, services, slices] = await Promise.all([
-    kc.makeApiClient(NetworkingV1Api).listIngressForAllNamespaces(),
+    networking.listIngressForAllNamespaces(),
     core.listServiceForAllNamespaces(),
-    kc.makeApiClient(DiscoveryV1Api).listEndpointSliceForAllNamespaces(),
+    discovery.listEndpointSliceForAllNamespaces(),
   ]);
   const routes = ingressRoutes(ingresses.items, services.items, slices.items);
   const certs = join(o.dir, 'certs');
