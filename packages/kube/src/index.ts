@@ -8,6 +8,8 @@ export { buildBaseline, RUNNER_RULES } from './baseline.js';
 export type { BaselineSpec } from './baseline.js';
 export { AGENT_UID, buildAgentJob, exitCodeOf, judgeJob, newestPodsFirst } from './job.js';
 export type { AgentJobSpec, JobObservation, JobVerdict } from './job.js';
+export { blockedContainerOf } from './pod-state.js';
+export type { BlockedContainer } from './pod-state.js';
 export { isQuantity } from './quantity.js';
 export { BaselineEnv, DEFAULT_EGRESS_BLOCKED_CIDRS, isNetworkCidr, KubeEnv } from './env.js';
 export { DEFAULT_TOLERATIONS_ANNOTATION, NODE_SELECTOR_ANNOTATION, PlacementEnv, placementAnnotations } from './placement.js';

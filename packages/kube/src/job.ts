@@ -1,6 +1,7 @@
 import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
 import { MANAGED_BY, type LabelKeys } from './labels.js';
 import { toLabelValue } from './names.js';
+import { blockedContainerOf } from './pod-state.js';
 
 export interface AgentJobSpec {
   readonly name: string;
@@ -80,9 +81,6 @@ export function buildAgentJob(spec: AgentJobSpec, keys: LabelKeys): V1Job {
   };
 }
 
-/** Waiting reasons that mean the pod will not start by itself (reference 5.4). */
-const TERMINAL_WAITING = new Set(['ErrImagePull', 'ErrImageNeverPull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff']);
-
 export interface JobVerdict {
   readonly state: 'pending' | 'running' | 'succeeded' | 'failed';
   readonly reason: string | null;
@@ -112,11 +110,8 @@ function fromJobStatus(job: V1Job): JobVerdict | undefined {
 
 function fromPod(pod: V1Pod): JobVerdict | undefined {
   if (pod.status?.phase === 'Failed') return { state: 'failed', reason: 'kubernetes job failed', error: pod.status.message ?? pod.status.reason ?? 'pod failed' };
-  for (const cs of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
-    const w = cs.state?.waiting;
-    if (w?.reason && (TERMINAL_WAITING.has(w.reason) || w.reason.includes('BackOff'))) return { state: 'failed', reason: w.reason, error: w.message ?? null };
-  }
-  return undefined;
+  const blocked = blockedContainerOf(pod);
+  return blocked ? { state: 'failed', reason: blocked.reason, error: blocked.message } : undefined;
 }
 
 /** Pods by creation time, newest first (the client gives Dates, the wire strings: both compared as instants). Pure. */

@@ -1,4 +1,4 @@
-export { readState, stackEnv, stackStatus, startStack, stopStack } from './stack.js';
+export { readState, restartNodeDaemon, stackEnv, stackStatus, startStack, stopStack } from './stack.js';
 export type { StackOptions, StackState } from './stack.js';
 export { startPostgres, stopPostgres, ensureDatabase } from './postgres.js';
 export type { PostgresHandle } from './postgres.js';
@@ -18,7 +18,7 @@ export type { WebhookPost } from './webhook.js';
 export { ensureImages, IMAGE_UID, imageRef, RECIPES } from './images/index.js';
 export type { BuiltImage, ImageRecipe } from './images/index.js';
 export { nodeLeftovers, REAL_NODE_LABEL, REAL_NODE_TAINT, realNodeEnv } from './node.js';
-export type { NodeHandle } from './node.js';
+export type { NodeDaemon, NodeHandle } from './node.js';
 export { checkSlotPage, localCaPem } from './ingress/check.js';
 export type { SlotPageCheck } from './ingress/check.js';
 export type { ProxyHandle } from './ingress/start.js';

@@ -31,7 +31,12 @@ export interface NodeHandle {
   readonly pids: Readonly<Record<'containerd' | 'kubelet' | 'kubeProxy' | 'coredns' | 'apiRelay' | 'apiRelayInNode', number>>;
   /** The TLS proxy in front of the node's Ingresses (set once it started). */
   readonly proxy?: ProxyHandle;
+  /** The command lines of containerd and the kubelet, and the kubelet's health port: what a restart after a crash needs. */
+  readonly daemons?: { readonly containerd: readonly string[]; readonly kubelet: readonly string[]; readonly kubeletHealthz: number };
 }
+
+/** The node daemons a crash test kills and starts again. */
+export type NodeDaemon = 'containerd' | 'kubelet';
 
 export interface NodeBinaries {
   readonly kubelet: string;
@@ -135,18 +140,21 @@ export async function startNode(opts: { stackName: string; stateDir: string; kub
     mkdirSync(join(dir, 'cni', 'ipam'), { recursive: true });
     writeFileSync(join(dir, 'cni', 'net.d', '10-codex.conflist'), cniConfig(`codex-${opts.stackName}`, net, dir));
     writeFileSync(join(dir, 'containerd', 'config.toml'), containerdConfig(dir, socket, net));
-    pids.containerd = spawnDetached(...inNode(netns, 'containerd', ['--config', join(dir, 'containerd', 'config.toml')]), { logFile: log('containerd') });
+    const [ctrCmd, ctrArgs] = inNode(netns, 'containerd', ['--config', join(dir, 'containerd', 'config.toml')]);
+    pids.containerd = spawnDetached(ctrCmd, ctrArgs, { logFile: log('containerd') });
     writeFileSync(join(dir, 'containerd.pid'), String(pids.containerd));
-    await waitReady('containerd', async () => tryRun('ctr', ['-a', socket, 'version']), { timeoutMs: 30_000, pid: pids.containerd, logFile: log('containerd') });
+    await waitReady('containerd', async () => containerdAnswers(socket), { timeoutMs: 30_000, pid: pids.containerd, logFile: log('containerd') });
     importImage(socket, buildImage(PAUSE_RECIPE));
 
     const identities = await nodeKubeconfigs(opts.kubeconfig, dir, name);
     const [port, healthzPort] = [await freePort(), await freePort()];
     writeFileSync(join(dir, 'kubelet', 'config.json'), kubeletConfig({ dir, socket, cgroupRoot, net, port, healthzPort }));
-    pids.kubelet = spawnDetached(opts.bins.kubelet, [
+    const kubeletArgs = [
       `--config=${join(dir, 'kubelet', 'config.json')}`, `--kubeconfig=${identities.kubelet}`, `--root-dir=${join(dir, 'kubelet', 'root')}`,
       `--cert-dir=${join(dir, 'kubelet', 'pki')}`, `--hostname-override=${name}`, `--node-ip=${net.hostAddress}`, `--node-labels=${REAL_NODE_LABEL}`, '--v=1',
-    ], { logFile: log('kubelet') });
+    ];
+    pids.kubelet = spawnDetached(opts.bins.kubelet, kubeletArgs, { logFile: log('kubelet') });
+    handle.daemons = { containerd: [ctrCmd, ...ctrArgs], kubelet: [opts.bins.kubelet, ...kubeletArgs], kubeletHealthz: healthzPort };
 
     // kube-proxy lives in the node's namespace (its rules must see the pods' traffic), where 127.0.0.1 is not the
     // host's: the apiserver is carried to the same address and port there through a socket file only root can open.
@@ -180,6 +188,32 @@ export async function startNode(opts: { stackName: string; stateDir: string; kub
     await stopNode(handle, opts.kubeconfig, { keepPods: true });
     throw err;
   }
+}
+
+const containerdAnswers = (socket: string): boolean => tryRun('ctr', ['-a', socket, 'version']);
+
+async function kubeletHealthy(port: number): Promise<boolean> {
+  return fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
+}
+
+/**
+ * A crash of one node daemon and its restart, as a supervisor would do it: SIGKILL (no shutdown of any kind; the
+ * containers' shims outlive containerd, the pods outlive the kubelet), `downMs` with nothing running, then the same
+ * command line again. Resolves with the new pid once the daemon answers (containerd its API, the kubelet /healthz);
+ * the caller records it in the stack's state.
+ * @throws Error when the node was started without its command lines recorded, or the daemon does not come back.
+ */
+export async function crashAndRestart(h: NodeHandle, which: NodeDaemon, downMs: number): Promise<number> {
+  if (!h.daemons) throw new Error('this node was started before crash restarts were recorded; restart the stack');
+  await stopProcess(h.pids[which], 0, 'SIGKILL');
+  await sleep(downMs);
+  const [cmd = '', ...args] = h.daemons[which];
+  const logFile = join(h.dir, `${which}.log`);
+  const pid = spawnDetached(cmd, args, { logFile });
+  if (which === 'containerd') writeFileSync(join(h.dir, 'containerd.pid'), String(pid));
+  const healthz = h.daemons.kubeletHealthz;
+  await waitReady(which, async () => (which === 'containerd' ? containerdAnswers(h.socket) : kubeletHealthy(healthz)), { timeoutMs: 60_000, pid, logFile });
+  return pid;
 }
 
 /**
@@ -233,12 +267,15 @@ export async function stopNode(h: NodeHandle, kubeconfig?: string, opts: { keepP
 }
 
 /** What `down` must find gone; empty when the host is clean of this node. */
-export function nodeLeftovers(h: Pick<NodeHandle, 'dir' | 'netns' | 'network' | 'cgroupRoot' | 'pids' | 'proxy'>): string[] {
+export function nodeLeftovers(h: Pick<NodeHandle, 'dir' | 'netns' | 'network' | 'cgroupRoot' | 'pids' | 'proxy' | 'socket'>): string[] {
   const left: string[] = [];
   for (const m of mountsUnder(h.dir)) left.push(`mount ${m}`);
   if (existsSync(`/run/netns/${h.netns}`)) left.push(`network namespace ${h.netns}`);
   if (existsSync(`/sys/class/net/${h.network.hostLink}`)) left.push(`link ${h.network.hostLink}`);
   for (const c of cgroupsLeft(h.cgroupRoot)) left.push(`cgroup ${c}`);
   for (const [k, pid] of Object.entries({ ...h.pids, ...(h.proxy ? { nginx: h.proxy.pids.nginx, proxySync: h.proxy.pids.sync } : {}) })) if (isAlive(pid)) left.push(`process ${k} (${pid})`);
+  // Container shims name the containerd socket they serve: one still running holds a container of this node.
+  const shims = (spawnSync('pgrep', ['-f', '--', `-address ${h.socket}`], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean);
+  for (const pid of shims) left.push(`container shim (${pid})`);
   return left;
 }

@@ -8,7 +8,7 @@ import { startNats, type NatsHandle } from './nats.js';
 import { seedFileOf } from './nats-identities.js';
 import { resolveBinaries, stackDir, type Binaries, type Component } from './paths.js';
 import { rootDataDirFor, startPostgres, stopPostgres, type PostgresHandle } from './postgres.js';
-import { REAL_NODE_TAINT, startNode, stopNode, type NodeHandle } from './node.js';
+import { crashAndRestart, REAL_NODE_TAINT, startNode, stopNode, type NodeDaemon, type NodeHandle } from './node.js';
 import { nodeNameOf } from './node-config.js';
 import { isAlive, stopProcess } from './proc.js';
 
@@ -194,6 +194,20 @@ export async function stopStack(name: string, opts: { purge?: boolean } = {}): P
     // Also when the stack was already stopped (no state): its Postgres data would keep the old password.
     rmSync(rootDataDirFor(dir), { recursive: true, force: true });
   }
+}
+
+/**
+ * Crashes one daemon of a running stack's real node and starts it again (crashAndRestart), recording its new pid
+ * so `down` stops the new process. For fault tests and for trying what a node crash does to a run.
+ * @throws Error when the stack does not run a real node.
+ */
+export async function restartNodeDaemon(name: string, which: NodeDaemon, downMs = 2_000): Promise<void> {
+  const s = readState(name);
+  if (!s?.node) throw new Error(`stack "${name}" runs no real node`);
+  const pid = await crashAndRestart(s.node, which, downMs);
+  // Read again: only this field changes, whatever else was written meanwhile stays.
+  const now = readState(name) ?? s;
+  if (now.node) writeState({ ...now, node: { ...now.node, pids: { ...now.node.pids, [which]: pid } } });
 }
 
 /** Per-process liveness of a stack. */

@@ -1,6 +1,7 @@
 import { orUndefinedIfNotFound, type ObjectApplier } from '@codex-k8s/kube';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { RenderedObject } from './manifests.js';
+import { podFailureOf, type PodJudgement, type PodReader } from './pod-failure.js';
 import { readinessOf } from './readiness.js';
 
 /** A manifest that would create or change a cluster-scoped object: refused in slot mode, before anything is applied. */
@@ -66,16 +67,21 @@ export type UnitState = { readonly ready: true } | { readonly ready: false; read
 
 /**
  * Looks once at every object of an applied unit (readinessOf): ready when all are, else what the first one not
- * ready is waiting for. Never waits.
- * @throws UnitError when an object failed (a failed Job).
+ * ready is waiting for. A workload not ready has the pods it made since the apply looked at too (podFailureOf), so an image that is not
+ * there or a crash loop fails the unit at once instead of at the rollout timeout. Never waits.
+ * @throws UnitError when an object failed (a failed Job) or one of its pods cannot get ready by waiting.
  */
-export async function unitState(applier: ObjectApplier, objects: readonly KubernetesObject[]): Promise<UnitState> {
+export async function unitState(applier: ObjectApplier, objects: readonly KubernetesObject[], pods?: { reader: PodReader; judgement: PodJudgement }): Promise<UnitState> {
   for (const o of objects) {
     const live = await orUndefinedIfNotFound(applier.read(ref(o)));
     if (!live) return { ready: false, awaiting: `${label(o)} to exist` };
     const r = readinessOf(live as never);
     if (r.state === 'failed') throw new UnitError(`${label(o)}: ${r.condition}`);
-    if (r.state === 'waiting') return { ready: false, awaiting: `${label(o)}: ${r.condition}` };
+    if (r.state === 'waiting') {
+      const failure = pods ? await podFailureOf(pods.reader, live, pods.judgement) : undefined;
+      if (failure) throw new UnitError(failure);
+      return { ready: false, awaiting: `${label(o)}: ${r.condition}` };
+    }
   }
   return { ready: true };
 }

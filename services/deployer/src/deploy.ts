@@ -4,6 +4,7 @@ import type { ObjectApplier } from '@codex-k8s/kube';
 import { lookAgainIn } from '@codex-k8s/runtime';
 import { UnitError, applyObjects, checkScopes, placeIn, removePreviousJobs, unitState } from './apply.js';
 import { fingerprint } from './fingerprint.js';
+import type { PodReader } from './pod-failure.js';
 import { renderUnit, type RenderedObject } from './manifests.js';
 import { checkTenantPolicy, type ReservedObjects } from './tenant-policy.js';
 import { tlsSourceProblem } from './tls-source.js';
@@ -18,6 +19,8 @@ export interface UnitProgress {
 
 export interface StepDeps {
   readonly applier: ObjectApplier;
+  /** The slot's pods, looked at while a workload is not ready (a crash loop or a missing image fails the unit). */
+  readonly pods?: { readonly reader: PodReader; readonly pullGraceMs: number };
   readonly fieldManager: string;
   /** How long one unit may take from its start (previous Jobs deleted, applied, ready). */
   readonly timeoutMs: number;
@@ -100,10 +103,10 @@ export async function deployStep(deps: StepDeps, input: DeployInput): Promise<De
       p = { ...p, unitAppliedAt: now() };
       await input.saveProgress(p);
     }
-    const state = await unitState(deps.applier, objects);
+    const appliedAt = p.unitAppliedAt ?? startedAt;
+    const state = await unitState(deps.applier, objects, deps.pods && { reader: deps.pods.reader, judgement: { since: appliedAt, now: now(), pullGraceMs: deps.pods.pullGraceMs } });
     if (!state.ready) {
       if (late()) throw new UnitError(`${r.unit.group}/${r.unit.name} not ready after ${Math.round(deps.timeoutMs / 1000)}s: waiting for ${state.awaiting}`);
-      const appliedAt = p.unitAppliedAt ?? startedAt;
       return { state: 'waiting', delayMs: lookAgainIn(now().getTime() - appliedAt.getTime(), deps.pollMs), awaiting: state.awaiting };
     }
     const done: UnitProgress = { unit: r.unit, objects: objects.map((o) => `${o.kind ?? ''}/${o.metadata?.name ?? ''}`), startedAt, readyAt: now() };

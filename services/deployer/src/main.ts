@@ -3,6 +3,7 @@ import { consumeEvents, on, runService } from '@codex-k8s/bus';
 import { openServiceDb, pingDb } from '@codex-k8s/db';
 import { loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
 import { readConfigOrExit } from '@codex-k8s/runtime';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { readConfig, reservedObjects } from './config.js';
 import { NAME, type DeployerDeps } from './deps.js';
 import { handleSlotPrepared } from './run-deploy.js';
@@ -17,7 +18,7 @@ await runService({
   ready: () => pingDb(db),
   close: () => db.destroy(),
   start: async (bus, log) => {
-    const deps: DeployerDeps = { db, bus, log, applier: ObjectApplier.forConfig(kc), reserved: reservedObjects(config), config };
+    const deps: DeployerDeps = { db, bus, log, applier: ObjectApplier.forConfig(kc), pods: kc.makeApiClient(CoreV1Api), reserved: reservedObjects(config), config };
     return [
       await consumeEvents(bus, {
         durable: NAME,

@@ -42,7 +42,7 @@ export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunName
     if (progress.fingerprint === null) log('repo-sync', `services.yaml at ${snapshot.commit.slice(0, 12)} for ${stack.env} slot ${stack.slot}: namespace ${stack.namespace}, host ${stack.host ?? '(none)'}`);
     const vars = slotVars(stack, { clusterIssuer: deps.config.CODEXK8S_CLUSTER_ISSUER });
     const result = await deployStep(
-      { applier: deps.applier, fieldManager: NAME, timeoutMs: deps.config.CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS, pollMs: deps.config.CODEXK8S_DEPLOY_POLL_MS },
+      { applier: deps.applier, pods: { reader: deps.pods, pullGraceMs: deps.config.CODEXK8S_DEPLOY_PULL_ERROR_GRACE_MS }, fieldManager: NAME, timeoutMs: deps.config.CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS, pollMs: deps.config.CODEXK8S_DEPLOY_POLL_MS },
       {
         src: directorySource(snapshot.dir),
         stack,
