@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { getRun } from '@codex-k8s/db';
 import { placementAnnotations } from '@codex-k8s/kube';
-import { acceptsTcp, ensureImages, imageRef, realNodeEnv, type NodeHandle } from '@codex-k8s/stack';
+import { acceptsTcp, ensureImages, imageRef, PLATFORM_SERVICES, realNodeEnv, type NodeHandle } from '@codex-k8s/stack';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { eventually } from '../support/github.js';
 import { testStack } from '../support/stack.js';
@@ -83,6 +83,37 @@ describe('the real node', () => {
       assert.match(logs, /^done$/m);
     } finally {
       inNode?.kill();
+      await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    }
+  });
+});
+
+describe('the platform image', () => {
+  test("runs every service's entry point from the Dockerfile's layout, with git for the deployer, as uid 1000", async () => {
+    ensureImages(node().socket, ['platform']);
+    const ns = `platform-image-${randomUUID().slice(0, 8)}`;
+    await core.createNamespace({ body: { metadata: { name: ns, annotations: placementAnnotations({ nodeSelector: { 'codex-k8s.dev/node': 'real' }, tolerations }) } } });
+    try {
+      // Without configuration each service stops at its config check (exit 78), which runs after every module it
+      // imports has loaded: a dependency missing from the image would fail before that with ERR_MODULE_NOT_FOUND.
+      const script = [
+        `for s in ${PLATFORM_SERVICES.join(' ')}; do SERVICE=$s node services/$s/dist/main.js >/tmp/out 2>&1; code=$?; head -n 2 /tmp/out; echo "$s exit $code"; done`,
+        'id -u',
+        'git --version && git init -q /tmp/repo && echo "git works"',
+      ].join('; ');
+      await core.createNamespacedPod({
+        namespace: ns,
+        body: { metadata: { name: 'platform' }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: imageRef('platform'), imagePullPolicy: 'Never', command: ['sh', '-c', script] }] } },
+      });
+      const pod = await podDone(ns, 'platform');
+      const logs = await core.readNamespacedPodLog({ name: 'platform', namespace: ns });
+      assert.equal(pod.status?.phase, 'Succeeded', logs);
+      assert.doesNotMatch(logs, /ERR_MODULE_NOT_FOUND|Cannot find/, logs);
+      for (const s of PLATFORM_SERVICES) assert.match(logs, new RegExp(`^${s}: invalid configuration:\\n\\s+DATABASE_URL: .*\\n${s} exit 78$`, 'm'), `${s} loads and checks its configuration:\n${logs}`);
+      assert.match(logs, /^1000$/m, 'runs as uid 1000, as the Dockerfile\'s image does');
+      assert.match(logs, /^git version \d+\.\d+/m);
+      assert.match(logs, /^git works$/m);
+    } finally {
       await core.deleteNamespace({ name: ns }).catch(() => undefined);
     }
   });

@@ -15,6 +15,8 @@ export interface OciImage {
   readonly env?: readonly string[];
   /** `uid:gid` the container runs as unless the pod says otherwise. */
   readonly user?: string;
+  /** Where `cmd` runs (default `/`). */
+  readonly workingDir?: string;
 }
 
 export const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -43,7 +45,7 @@ export function writeOciArchive(image: OciImage, out: string): string {
         JSON.stringify({
           architecture: 'amd64',
           os: 'linux',
-          config: { Cmd: image.cmd, ...(image.entrypoint ? { Entrypoint: image.entrypoint } : {}), ...(image.user ? { User: image.user } : {}), Env: image.env ?? [PATH_ENV], WorkingDir: '/' },
+          config: { Cmd: image.cmd, ...(image.entrypoint ? { Entrypoint: image.entrypoint } : {}), ...(image.user ? { User: image.user } : {}), Env: image.env ?? [PATH_ENV], WorkingDir: image.workingDir ?? '/' },
           rootfs: { type: 'layers', diff_ids: [layer.digest] },
         }),
       ),

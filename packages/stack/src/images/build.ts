@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { candidateVersion } from '../debian.js';
 import { writeOciArchive } from '../oci.js';
 import { cacheDir } from '../paths.js';
@@ -26,7 +26,7 @@ export interface BuiltImage {
  */
 export function imageKey(r: ImageRecipe): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ name: r.name, ref: r.ref, revision: r.revision, cmd: r.cmd, entrypoint: r.entrypoint, env: r.env, user: r.user }));
+  h.update(JSON.stringify({ name: r.name, ref: r.ref, revision: r.revision, cmd: r.cmd, entrypoint: r.entrypoint, env: r.env, user: r.user, workingDir: r.workingDir }));
   for (const d of r.debs) h.update(`deb ${d} ${candidateVersion(d) ?? 'none'}\n`);
   for (const b of r.binaries) {
     const st = statSync(b);
@@ -35,7 +35,19 @@ export function imageKey(r: ImageRecipe): string {
   for (const [from, to] of Object.entries(r.files)) h.update(`file ${to} `).update(readFileSync(from));
   for (const p of (r.nodePackages ?? []).flatMap((n) => nodePackageClosure(n))) h.update(`npm ${p.name}@${p.version}\n`);
   for (const [from, to] of Object.entries(r.trees ?? {})) h.update(`tree ${to} ${statSync(from).mtimeMs}\n`);
+  for (const [from, to] of Object.entries(r.hashedTrees ?? {})) {
+    if (!existsSync(from)) throw new Error(`${from} is missing: build first (npx tsc -b)`);
+    for (const f of filesUnder(from)) h.update(`tree ${to}/${relative(from, f)} `).update(readFileSync(f));
+  }
   return h.digest('hex').slice(0, 16);
+}
+
+/** Every file under a directory, sorted (symlinks and directories themselves are not files). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
 /** Builds the image's archive unless the cache already holds one for the same inputs. */
@@ -50,7 +62,7 @@ export function buildImage(r: ImageRecipe): BuiltImage {
   const root = mkdtempSync(join(dir, `${r.name}-rootfs-`));
   try {
     fillRoot(r, root);
-    const digest = writeOciArchive({ rootfs: root, ref: r.ref, cmd: r.cmd, ...(r.entrypoint ? { entrypoint: r.entrypoint } : {}), ...(r.env ? { env: r.env } : {}), ...(r.user ? { user: r.user } : {}) }, archive);
+    const digest = writeOciArchive({ rootfs: root, ref: r.ref, cmd: r.cmd, ...(r.entrypoint ? { entrypoint: r.entrypoint } : {}), ...(r.env ? { env: r.env } : {}), ...(r.user ? { user: r.user } : {}), ...(r.workingDir ? { workingDir: r.workingDir } : {}) }, archive);
     writeFileSync(`${archive}.digest`, digest);
     // Archives of this image from other inputs are never used again.
     for (const f of readdirSync(dir).filter((n) => n.startsWith(`${r.name}-`) && /^[0-9a-f]{16}\.tar/.test(n.slice(r.name.length + 1)) && !join(dir, n).startsWith(archive))) rmSync(join(dir, f), { force: true });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PAUSE_IMAGE } from '../node-config.js';
 import { PATH_ENV } from '../oci.js';
 import { REPO_ROOT } from '../paths.js';
+import { PLATFORM_RECIPE } from './platform.js';
 import { addBinaryWithLibraries, addDebianPackage, addSystemLibrariesOf, addUsers, linkBusyboxApplets, nodePackageClosure } from './rootfs.js';
 
 /** The unprivileged user the platform's images run as (the agent Job's runAsUser). */
@@ -28,6 +29,9 @@ export interface ImageRecipe {
   readonly cmd: readonly string[];
   readonly env?: readonly string[];
   readonly user?: string;
+  readonly workingDir?: string;
+  /** Directories copied whole whose every file is part of the key (small, often rebuilt trees such as dist/). */
+  readonly hashedTrees?: Readonly<Record<string, string>>;
   /** Steps of this image beyond the above (bump `revision` when they change). */
   readonly extra?: (root: string) => void;
 }
@@ -50,10 +54,11 @@ export function fillRoot(r: ImageRecipe, root: string): void {
     copyFileSync(from, join(root, to));
     chmodSync(join(root, to), 0o755);
   }
-  for (const dir of (r.nodePackages ?? []).flatMap((p) => nodePackageClosure(p))) {
+  const packages = new Map((r.nodePackages ?? []).flatMap((p) => nodePackageClosure(p)).map((p) => [p.name, p]));
+  for (const dir of packages.values()) {
     cpSync(dir.path, join(root, 'app', 'node_modules', dir.name), { recursive: true, verbatimSymlinks: true });
   }
-  for (const [from, to] of Object.entries(r.trees ?? {})) cpSync(from, join(root, to), { recursive: true, verbatimSymlinks: true });
+  for (const [from, to] of Object.entries({ ...r.trees, ...r.hashedTrees })) cpSync(from, join(root, to), { recursive: true, verbatimSymlinks: true });
   if (r.user) addUsers(root, { name: 'app', uid: IMAGE_UID, home: '/home/app' });
   r.extra?.(root);
 }
@@ -126,4 +131,4 @@ const shopPostgres: ImageRecipe = {
   },
 };
 
-export const RECIPES: readonly ImageRecipe[] = [PAUSE_RECIPE, agentRunner, shopApi, shopWeb, shopPostgres];
+export const RECIPES: readonly ImageRecipe[] = [PAUSE_RECIPE, agentRunner, shopApi, shopWeb, shopPostgres, PLATFORM_RECIPE];

@@ -38,13 +38,32 @@ export function addSystemLibrariesOf(root: string, bin: string, own: string): vo
   for (const lib of lddLibraries(out)) if (!lib.startsWith(`${own}/`) && !realpathSync(lib).startsWith(`${realpathSync(own)}/`)) addHostFile(root, lib);
 }
 
-/** An installed npm package and everything it depends on (hoisted in the repository's node_modules), with versions. */
+/**
+ * An installed npm package and everything it depends on, resolved as Node resolves them (a dependency nested in a
+ * package's own node_modules first, then up to the repository's hoisted node_modules), with versions. Nested
+ * packages travel inside their parent's directory; only top-level ones are listed, but their dependencies are followed.
+ */
 export function nodePackageClosure(name: string, seen = new Map<string, { name: string; path: string; version: string }>()): { name: string; path: string; version: string }[] {
-  if (seen.has(name)) return [...seen.values()];
-  const path = join(REPO_ROOT, 'node_modules', name);
-  const pkg = JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string> };
-  seen.set(name, { name, path, version: pkg.version });
-  for (const dep of Object.keys(pkg.dependencies ?? {})) nodePackageClosure(dep, seen);
+  const top = join(REPO_ROOT, 'node_modules');
+  const visited = new Set<string>();
+  const visit = (dep: string, from: string): void => {
+    let path: string | undefined;
+    for (let dir = from; dir.startsWith(top) || dir === REPO_ROOT; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', dep);
+      if (existsSync(join(candidate, 'package.json'))) {
+        path = candidate;
+        break;
+      }
+      if (dir === REPO_ROOT) break;
+    }
+    if (!path) throw new Error(`npm package ${dep} (needed from ${from}) is not installed; run npm ci`);
+    if (visited.has(path)) return;
+    visited.add(path);
+    const pkg = JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string> };
+    if (dirname(path) === top || dirname(dirname(path)) === top && dep.startsWith('@')) seen.set(dep, { name: dep, path, version: pkg.version });
+    for (const d of Object.keys(pkg.dependencies ?? {})) visit(d, path);
+  };
+  visit(name, REPO_ROOT);
   return [...seen.values()];
 }
 
