@@ -1,4 +1,6 @@
-import { ensureImages, readState } from '@codex-k8s/stack';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureImages, readState, REPO_ROOT } from '@codex-k8s/stack';
 
 // npm run images [-- --stack NAME] [--only a,b]: builds the platform's images without Docker or a registry (OCI
 // archives from Debian packages and this machine's binaries, cached by content under ~/.cache/codex-k8s/images) and
@@ -14,6 +16,8 @@ if (!state?.node) {
   process.exit(1);
 }
 const t0 = Date.now();
+// The platform image is made from the services' compiled output: bring it up to date first (seconds when it is).
+if (!only || only.includes('platform')) execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: REPO_ROOT, stdio: 'inherit' });
 for (const i of ensureImages(state.node.socket, only)) {
   console.log(`${i.ref.padEnd(40)} ${i.digest.slice(0, 19)}  ${i.built ? `built in ${(i.ms / 1000).toFixed(1)} s` : 'cached'}, ${i.imported ? 'imported' : 'already imported'}`);
 }

@@ -40,6 +40,9 @@ for (const [what, cmd, argv] of [
   }
 }
 
+/** Test files that crash parts of the shared stack (its node's kubelet and containerd): run after the rest, alone. */
+const ALONE = ['test/integration/real-node-crashes.test.ts'];
+
 const roots = unitOnly ? ['packages', 'services'] : ['packages', 'services', 'test'];
 const selected = roots
   .flatMap((r) => files(join(REPO_ROOT, r)))
@@ -71,10 +74,17 @@ try {
     console.error(`   stack up in ${(s.startMs / 1000).toFixed(1)} s`);
     env = { ...env, ...stackEnv(s) };
   }
-  console.error(`== node --test: ${selected.length} files`);
-  const nodeArgs = ['--conditions=source', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', '--test-timeout=300000', ...selected];
-  child = spawn(process.execPath, nodeArgs, { cwd: REPO_ROOT, stdio: 'inherit', env });
-  const code = await new Promise<number>((resolve) => child?.on('exit', (c) => resolve(c ?? 1)));
+  const alone = selected.filter((f) => ALONE.includes(f));
+  const together = selected.filter((f) => !ALONE.includes(f));
+  let code = 0;
+  for (const [files, concurrency] of [[together, 2], [alone, 1]] as const) {
+    if (files.length === 0) continue;
+    console.error(`== node --test: ${files.length} files${concurrency === 1 ? ', one at a time (they crash parts of the shared stack)' : ''}`);
+    const nodeArgs = ['--conditions=source', '--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', '--test-timeout=300000', ...files];
+    child = spawn(process.execPath, nodeArgs, { cwd: REPO_ROOT, stdio: 'inherit', env });
+    const exit = await new Promise<number>((resolve) => child?.on('exit', (c) => resolve(c ?? 1)));
+    code ||= exit;
+  }
   await teardown(code);
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);

@@ -20,7 +20,7 @@ const ready = async (kubeconfig: string, name: string): Promise<boolean> => {
   return Boolean(node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
 };
 
-test("a second stack's node runs beside the first; after a kubelet and a containerd crash under a running pod, its down leaves no container, mount, link, namespace, cgroup, process or chain behind", async () => {
+test("a second stack's node runs beside the first; after kubelet and containerd crashes under a running pod (the last one without restart), its down leaves no container, mount, link, namespace, cgroup, process or chain behind", async () => {
   const first = testStack();
   assert.ok(first?.node && first.kube, 'the test stack runs a real node');
   const before = chains();
@@ -51,7 +51,9 @@ test("a second stack's node runs beside the first; after a kubelet and a contain
     await restartNodeDaemon(name, 'containerd', 1_000);
     second = readState(name) ?? second;
     assert.ok(second.node && nodeLeftovers(second.node).some((l) => l.startsWith('container shim')), `the pod ${pod.metadata?.uid ?? ''} still runs in its shim`);
-    // A plain down (the pod stays bound to the node, as after a reboot) must take the containers too.
+    // Then containerd dies for good, its container still running under the shim; a plain down (the pod stays bound to
+    // the node, as after a reboot) must take the container and its shim too.
+    process.kill(second.node.pids.containerd, 'SIGKILL');
     await stopStack(name);
     assert.deepEqual(nodeLeftovers(second.node), []);
   } finally {

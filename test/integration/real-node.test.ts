@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { getRun } from '@codex-k8s/db';
 import { placementAnnotations } from '@codex-k8s/kube';
@@ -25,6 +26,17 @@ const tolerations = JSON.parse(placement.CODEXK8S_WORKLOAD_TOLERATIONS) as [];
 const AGENT_IMAGE = imageRef('agent-runner');
 const NODE_PORT = 18_099;
 
+
+/** The status the kubelet answers a request without credentials with (its serving certificate is not checked: a probe). */
+function kubeletStatus(host: string, port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host, port, path, rejectUnauthorized: false, timeout: 5_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject).on('timeout', () => req.destroy(new Error('timeout'))).end();
+  });
+}
 
 async function podDone(namespace: string, name: string): Promise<V1Pod> {
   return eventually(`pod ${namespace}/${name} to finish`, async () => {
@@ -66,6 +78,9 @@ describe('the real node', () => {
       inNode = spawn('nsenter', [`--net=/run/netns/${n.netns}`, 'socat', `TCP-LISTEN:${NODE_PORT},bind=${n.network.nodeAddress},reuseaddr,fork`, 'EXEC:echo open'], { stdio: 'ignore' });
       assert.ok(await eventually('the listener in the node namespace', async () => ((await acceptsTcp(n.network.nodeAddress, NODE_PORT)) ? true : undefined), 10_000));
       assert.ok(await acceptsTcp(n.network.hostAddress, kubeletPort), 'the kubelet answers the host');
+      // ...but only the apiserver gets anything from it: anonymous requests are refused (its client CA signs only the apiserver).
+      assert.equal(await kubeletStatus(n.network.hostAddress, kubeletPort, '/pods'), 401, 'anonymous /pods');
+      assert.equal(await kubeletStatus(n.network.hostAddress, kubeletPort, `/containerLogs/${ns}/web/c`), 401, 'anonymous container logs');
       const probe = [
         // The Service by its short name: CoreDNS answers it, kube-proxy carries it to the pod (retried while endpoints settle).
         `for i in 1 2 3 4 5 6 7 8 9 10; do body=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 web 80 | tail -n 1); [ -n "$body" ] && break; sleep 1; done; echo "service: $body"`,

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 
-/** Waiting reasons that mean a container will not start by itself (reference 5.4). */
+/** Waiting reasons after which a container does not start by itself (or only after a back-off the caller may not want to wait out). */
 const TERMINAL_WAITING = new Set(['ErrImagePull', 'ErrImageNeverPull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError', 'CrashLoopBackOff']);
 
 /** A container of a pod that waits for something that will not come: the kubelet's reason and message. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@codex-k8s/kube';
 import { httpsGet } from './https.js';
+import { ensureKubeletClientCert } from './kubelet-client.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import type { Binaries } from './paths.js';
 import { freePort, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
@@ -103,6 +104,7 @@ export async function startKube(opts: { bins: KubeBins; stateDir: string; nodes?
     started.push(etcd);
     await waitReady('etcd', async () => (await fetch(`http://127.0.0.1:${ep}/health`)).ok, { timeoutMs: 30_000, pid: etcd, logFile: log('etcd') });
 
+    const kubeletClient = opts.realNode ? ensureKubeletClientCert(join(dir, 'pki')) : undefined;
     const apiserver = spawnDetached(opts.bins.kubeApiserver, [
       `--etcd-servers=http://127.0.0.1:${ep}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
       `--secure-port=${ap}`, `--cert-dir=${join(dir, 'pki')}`, '--service-cluster-ip-range=10.0.0.0/24',
@@ -115,6 +117,8 @@ export async function startKube(opts: { bins: KubeBins; stateDir: string; nodes?
       // Run and slot namespaces carry their pods' placement as annotations these two read (packages/kube placement.ts).
       // NodeRestriction: a kubelet may change only its own Node and the pods bound to it.
       '--enable-admission-plugins=PodNodeSelector,PodTolerationRestriction,NodeRestriction',
+      // The one identity the real node's kubelet accepts (kubelet-client.ts).
+      ...(kubeletClient ? [`--kubelet-client-certificate=${kubeletClient.cert}`, `--kubelet-client-key=${kubeletClient.key}`] : []),
     ], { logFile: log('kube-apiserver') });
     started.push(apiserver);
     const caFile = join(dir, 'pki', 'apiserver.crt');

@@ -147,7 +147,7 @@ export function cniConfig(name: string, net: NodeNetwork, dir: string): string {
   });
 }
 
-export function kubeletConfig(o: { dir: string; socket: string; cgroupRoot: string; net: NodeNetwork; port: number; healthzPort: number }): string {
+export function kubeletConfig(o: { dir: string; socket: string; cgroupRoot: string; net: NodeNetwork; port: number; healthzPort: number; clientCaFile: string }): string {
   return JSON.stringify({
     apiVersion: 'kubelet.config.k8s.io/v1beta1',
     kind: 'KubeletConfiguration',
@@ -160,8 +160,10 @@ export function kubeletConfig(o: { dir: string; socket: string; cgroupRoot: stri
     containerRuntimeEndpoint: `unix://${o.socket}`,
     imageServiceEndpoint: `unix://${o.socket}`,
     // Listens only on the host's end of the stack's link (never the machine's interface) and pods may not open
-    // connections to it (podFirewall); the apiserver is its only client.
-    authentication: { anonymous: { enabled: true }, webhook: { enabled: false } },
+    // connections to it (podFirewall). Its only client is the apiserver: the client CA signs the apiserver's
+    // certificate and nothing else (kubelet-client.ts), so whoever authenticates is the apiserver, which has
+    // authorized the request already; nobody anonymous gets in.
+    authentication: { anonymous: { enabled: false }, webhook: { enabled: false }, x509: { clientCAFile: o.clientCaFile } },
     authorization: { mode: 'AlwaysAllow' },
     address: o.net.hostAddress,
     port: o.port,

@@ -50,6 +50,30 @@ function removeCgroupTree(dir: string): void {
   }
 }
 
+/**
+ * SIGKILLs every process left in the cgroup tree (containers whose containerd died before it could stop them; their
+ * shims are not in it) and returns how many it found.
+ */
+export function killCgroupProcesses(root: string): number {
+  const hierarchies = cgroupHierarchies({ unified: true });
+  let killed = 0;
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const d of readdirSync(dir, { withFileTypes: true })) if (d.isDirectory()) walk(join(dir, d.name));
+    const procs = existsSync(join(dir, 'cgroup.procs')) ? readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean) : [];
+    for (const pid of procs) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+        killed++;
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+  for (const h of hierarchies.length ? hierarchies : ['/sys/fs/cgroup']) walk(join(h, root));
+  return killed;
+}
+
 export function removeCgroupRoot(root: string): void {
   const hierarchies = cgroupHierarchies({ unified: true });
   for (const h of hierarchies.length ? hierarchies : ['/sys/fs/cgroup']) removeCgroupTree(join(h, root));

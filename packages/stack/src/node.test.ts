@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { corefile, emptyIptablesTables, freeSubnetOctet, kubeletChains, nodeNetwork, podFirewall } from './node-config.js';
+import { corefile, emptyIptablesTables, freeSubnetOctet, kubeletChains, kubeletConfig, nodeNetwork, podFirewall } from './node-config.js';
 import { writeOciArchive } from './oci.js';
 
 test('each stack node takes the first /24 of 10.88.0.0/16 that no interface uses', () => {
@@ -81,4 +81,11 @@ test('only iptables tables without rules and with accepting chains count as empt
     ],
   });
   assert.deepEqual(emptyIptablesTables(ruleset), [['ip', 'filter'], ['ip', 'mangle']]);
+});
+
+test("the kubelet answers no anonymous caller: only clients of the stack's kubelet client CA (the apiserver)", () => {
+  const c = JSON.parse(kubeletConfig({ dir: '/d', socket: '/d/c.sock', cgroupRoot: '/codex-x', net: nodeNetwork(7), port: 10250, healthzPort: 10248, clientCaFile: '/k/ca.crt' })) as { authentication: unknown; address: string; readOnlyPort: number };
+  assert.deepEqual(c.authentication, { anonymous: { enabled: false }, webhook: { enabled: false }, x509: { clientCAFile: '/k/ca.crt' } });
+  assert.equal(c.address, nodeNetwork(7).hostAddress, 'the host end of the stack link, never the machine interface');
+  assert.equal(c.readOnlyPort, 0);
 });

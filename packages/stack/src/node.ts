@@ -8,7 +8,8 @@ import { cniConfig, containerdConfig, corefile, freeSubnetOctet, kubeletConfig, 
 import { COREDNS_USER, INGRESS_PROXY_USER, tokenOf } from './kube.js';
 import { startProxy, stopProxy, type ProxyHandle } from './ingress/start.js';
 import { clusterCaPem, kubeconfigYaml } from './kubeconfig.js';
-import { cgroupsLeft, cleanHost, createCgroupRoot, mountsUnder, otherNodesRunning, recordHostSettings, removeCgroupRoot, removeLogLinks, tryRun } from './node-host.js';
+import { kubeletClientFiles } from './kubelet-client.js';
+import { cgroupsLeft, cleanHost, createCgroupRoot, killCgroupProcesses, mountsUnder, otherNodesRunning, recordHostSettings, removeCgroupRoot, removeLogLinks, tryRun } from './node-host.js';
 import { buildImage, importImage } from './images/build.js';
 import { PAUSE_RECIPE } from './images/recipes.js';
 import { acceptsTcp, freePort, isAlive, killGroup, sleep, spawnDetached, stopProcess, waitReady } from './proc.js';
@@ -148,7 +149,9 @@ export async function startNode(opts: { stackName: string; stateDir: string; kub
 
     const identities = await nodeKubeconfigs(opts.kubeconfig, dir, name);
     const [port, healthzPort] = [await freePort(), await freePort()];
-    writeFileSync(join(dir, 'kubelet', 'config.json'), kubeletConfig({ dir, socket, cgroupRoot, net, port, healthzPort }));
+    const clientCaFile = kubeletClientFiles(join(dirname(opts.kubeconfig), 'pki')).ca;
+    if (!existsSync(clientCaFile)) throw new Error(`${clientCaFile} is missing: the stack's apiserver predates the kubelet client identity; run npm run stack -- down, then up`);
+    writeFileSync(join(dir, 'kubelet', 'config.json'), kubeletConfig({ dir, socket, cgroupRoot, net, port, healthzPort, clientCaFile }));
     const kubeletArgs = [
       `--config=${join(dir, 'kubelet', 'config.json')}`, `--kubeconfig=${identities.kubelet}`, `--root-dir=${join(dir, 'kubelet', 'root')}`,
       `--cert-dir=${join(dir, 'kubelet', 'pki')}`, `--hostname-override=${name}`, `--node-ip=${net.hostAddress}`, `--node-labels=${REAL_NODE_LABEL}`, '--v=1',
@@ -212,7 +215,13 @@ export async function crashAndRestart(h: NodeHandle, which: NodeDaemon, downMs: 
   const pid = spawnDetached(cmd, args, { logFile });
   if (which === 'containerd') writeFileSync(join(h.dir, 'containerd.pid'), String(pid));
   const healthz = h.daemons.kubeletHealthz;
-  await waitReady(which, async () => (which === 'containerd' ? containerdAnswers(h.socket) : kubeletHealthy(healthz)), { timeoutMs: 60_000, pid, logFile });
+  try {
+    await waitReady(which, async () => (which === 'containerd' ? containerdAnswers(h.socket) : kubeletHealthy(healthz)), { timeoutMs: 60_000, pid, logFile });
+  } catch (err) {
+    // Not recorded anywhere yet: a daemon that did not come back must not outlive this call.
+    await stopProcess(pid, 5_000);
+    throw err;
+  }
   return pid;
 }
 
@@ -258,12 +267,20 @@ export async function stopNode(h: NodeHandle, kubeconfig?: string, opts: { keepP
   for (const p of [h.pids.apiRelayInNode, h.pids.apiRelay]) killGroup(p);
   if (isAlive(h.pids.containerd)) await removeContainers(h.socket);
   await stopProcess(h.pids.containerd);
+  // Containers whose containerd died before it could remove them (a crash without restart), then their shims.
+  if (killCgroupProcesses(h.cgroupRoot) > 0) await sleep(500);
+  for (const pid of shimsOf(h.socket)) await stopProcess(pid, 2_000, 'SIGKILL');
   for (const m of mountsUnder(h.dir)) tryRun('umount', ['-l', m]);
   removeLogLinks(h.dir);
   tryRun('ip', ['netns', 'del', h.netns]);
   tryRun('ip', ['link', 'del', h.network.hostLink]);
   removeCgroupRoot(h.cgroupRoot);
   if (!otherNodesRunning(h.dir) && spawnSync('pgrep', ['-x', 'containerd']).status !== 0) cleanHost();
+}
+
+/** Container shims serving this node's containerd (they name its socket): each holds containers of the node. */
+function shimsOf(socket: string): number[] {
+  return (spawnSync('pgrep', ['-f', '--', `-address ${socket}`], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean).map(Number);
 }
 
 /** What `down` must find gone; empty when the host is clean of this node. */
@@ -274,8 +291,6 @@ export function nodeLeftovers(h: Pick<NodeHandle, 'dir' | 'netns' | 'network' | 
   if (existsSync(`/sys/class/net/${h.network.hostLink}`)) left.push(`link ${h.network.hostLink}`);
   for (const c of cgroupsLeft(h.cgroupRoot)) left.push(`cgroup ${c}`);
   for (const [k, pid] of Object.entries({ ...h.pids, ...(h.proxy ? { nginx: h.proxy.pids.nginx, proxySync: h.proxy.pids.sync } : {}) })) if (isAlive(pid)) left.push(`process ${k} (${pid})`);
-  // Container shims name the containerd socket they serve: one still running holds a container of this node.
-  const shims = (spawnSync('pgrep', ['-f', '--', `-address ${h.socket}`], { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean);
-  for (const pid of shims) left.push(`container shim (${pid})`);
+  for (const pid of shimsOf(h.socket)) left.push(`container shim (${pid})`);
   return left;
 }

@@ -67,21 +67,25 @@ export type UnitState = { readonly ready: true } | { readonly ready: false; read
 
 /**
  * Looks once at every object of an applied unit (readinessOf): ready when all are, else what the first one not
- * ready is waiting for. A workload not ready has the pods it made since the apply looked at too (podFailureOf), so an image that is not
+ * ready is waiting for. Every workload not ready has its pods looked at too (podFailureOf), so an image that is not
  * there or a crash loop fails the unit at once instead of at the rollout timeout. Never waits.
  * @throws UnitError when an object failed (a failed Job) or one of its pods cannot get ready by waiting.
  */
 export async function unitState(applier: ObjectApplier, objects: readonly KubernetesObject[], pods?: { reader: PodReader; judgement: PodJudgement }): Promise<UnitState> {
+  let awaiting: string | undefined;
   for (const o of objects) {
     const live = await orUndefinedIfNotFound(applier.read(ref(o)));
-    if (!live) return { ready: false, awaiting: `${label(o)} to exist` };
+    if (!live) {
+      awaiting ??= `${label(o)} to exist`;
+      continue;
+    }
     const r = readinessOf(live as never);
     if (r.state === 'failed') throw new UnitError(`${label(o)}: ${r.condition}`);
     if (r.state === 'waiting') {
       const failure = pods ? await podFailureOf(pods.reader, live, pods.judgement) : undefined;
       if (failure) throw new UnitError(failure);
-      return { ready: false, awaiting: `${label(o)}: ${r.condition}` };
+      awaiting ??= `${label(o)}: ${r.condition}`;
     }
   }
-  return { ready: true };
+  return awaiting === undefined ? { ready: true } : { ready: false, awaiting };
 }

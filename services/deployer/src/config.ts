@@ -23,9 +23,9 @@ const Env = BaseEnv.extend(KubeEnv.shape).extend(BaselineEnv.shape).extend({
   /** How soon a deploy step that waits (a unit not ready, no free slot) looks again; the message is handed back meanwhile. */
   CODEXK8S_DEPLOY_POLL_MS: envSchemas.positiveInt(1_000),
   /**
-   * How long a slot pod may keep failing to pull its image (ErrImagePull, ImagePullBackOff) before its unit fails with
-   * the kubelet's reason; an image the node will never have, a container that cannot be created or a crash loop fail
-   * it at once. A slow registry gets this long; a wrong image does not cost the whole rollout timeout.
+   * How long a slot pod may keep failing to pull its image or to create its container (a Secret not written yet)
+   * before its unit fails with the kubelet's reason; an image the node will never have or a crash loop fail it at
+   * once. A slow registry gets this long; a wrong image does not cost the whole rollout timeout.
    */
   CODEXK8S_DEPLOY_PULL_ERROR_GRACE_MS: envSchemas.positiveInt(2 * 60_000),
   /**

@@ -104,7 +104,7 @@ export async function deployStep(deps: StepDeps, input: DeployInput): Promise<De
       await input.saveProgress(p);
     }
     const appliedAt = p.unitAppliedAt ?? startedAt;
-    const state = await unitState(deps.applier, objects, deps.pods && { reader: deps.pods.reader, judgement: { since: appliedAt, now: now(), pullGraceMs: deps.pods.pullGraceMs } });
+    const state = await unitState(deps.applier, objects, deps.pods && { reader: deps.pods.reader, judgement: { since: startedAt, now: now(), pullGraceMs: deps.pods.pullGraceMs } });
     if (!state.ready) {
       if (late()) throw new UnitError(`${r.unit.group}/${r.unit.name} not ready after ${Math.round(deps.timeoutMs / 1000)}s: waiting for ${state.awaiting}`);
       return { state: 'waiting', delayMs: lookAgainIn(now().getTime() - appliedAt.getTime(), deps.pollMs), awaiting: state.awaiting };

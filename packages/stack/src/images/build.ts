@@ -46,7 +46,8 @@ export function imageKey(r: ImageRecipe): string {
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name))
+    // parentPath from Node 20.12; path before (the same value).
+    .map((e) => join((e as { parentPath?: string }).parentPath ?? e.path, e.name))
     .sort();
 }
 
