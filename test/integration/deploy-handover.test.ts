@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { RUN_ENDED_EVENTS } from '@codex-k8s/flow';
 import { deterministicId } from '@codex-k8s/contracts';
 import { bindRepository, getDeployTask, upsertProject } from '@codex-k8s/db';
 import { ObjectApplier } from '@codex-k8s/kube';
@@ -13,7 +14,7 @@ import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
 const apps = kc.makeApiClient(AppsV1Api);
-const TERMINAL = ['run.succeeded', 'run.failed', 'run.failed.job_not_found', 'run.failed.launch_error'];
+const TERMINAL = RUN_ENDED_EVENTS;
 const NAMESPACE = 'shop-handover-1';
 
 // A slot deploy that waits a long time (the web Deployment's image never pulls, as when a registry is slow), and a

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { RUN_ENDED_EVENTS } from '@codex-k8s/flow';
 import { freePort, serviceKubeconfigPath } from '@codex-k8s/stack';
 import { parse, stringify } from 'yaml';
 import { requireEnv } from '../support/env.js';
@@ -11,7 +12,7 @@ import { eventually } from '../support/github.js';
 import { issuePayload, startPlatform, type Platform } from '../support/platform.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
-const TERMINAL = ['run.succeeded', 'run.failed', 'run.failed.job_not_found', 'run.failed.launch_error'];
+const TERMINAL = RUN_ENDED_EVENTS;
 const RUNS = 8;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { RUN_ENDED_EVENTS } from '@codex-k8s/flow';
 import { getRun } from '@codex-k8s/db';
-import { ensureImages, imageRef, isAlive, realNodeEnv, restartNodeDaemon, type NodeDaemon, type NodeHandle } from '@codex-k8s/stack';
+import { ensureImages, imageRef, isAlive, realNodeEnv, restartNodeDaemon, type NodeDaemon } from '@codex-k8s/stack';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { eventually } from '../support/github.js';
-import { testStack } from '../support/stack.js';
+import { testNode, testStack } from '../support/stack.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
 
 // The stack's node losing its kubelet or containerd under a running agent. These crash the shared test stack's own
@@ -13,12 +14,8 @@ import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../
 
 const core = adminKubeConfig().makeApiClient(CoreV1Api);
 const AGENT_IMAGE = imageRef('agent-runner');
-const TERMINAL = ['run.succeeded', 'run.failed', 'run.failed.job_not_found', 'run.failed.launch_error'];
-const node = (): NodeHandle => {
-  const n = testStack().node;
-  assert.ok(n, 'the test stack runs a real node (npm test starts one)');
-  return n;
-};
+const TERMINAL = RUN_ENDED_EVENTS;
+const node = testNode;
 
 /** What containerd still holds of a namespace's pods (sandboxes and containers). */
 function containersOf(namespace: string): string[] {

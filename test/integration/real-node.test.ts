@@ -5,10 +5,10 @@ import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { getRun } from '@codex-k8s/db';
 import { placementAnnotations } from '@codex-k8s/kube';
-import { acceptsTcp, ensureImages, imageRef, PLATFORM_SERVICES, realNodeEnv, type NodeHandle } from '@codex-k8s/stack';
+import { acceptsTcp, ensureImages, imageRef, PLATFORM_SERVICES, realNodeEnv } from '@codex-k8s/stack';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { eventually } from '../support/github.js';
-import { testStack } from '../support/stack.js';
+import { testNode } from '../support/stack.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
 
 // The stack's real node (containerd, kubelet, kube-proxy, CoreDNS in a network namespace of the stack's own): pods
@@ -16,11 +16,7 @@ import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../
 
 const kc = adminKubeConfig();
 const core = kc.makeApiClient(CoreV1Api);
-const node = (): NodeHandle => {
-  const n = testStack().node;
-  assert.ok(n, 'the test stack runs a real node (npm test starts one)');
-  return n;
-};
+const node = testNode;
 const placement = realNodeEnv();
 const tolerations = JSON.parse(placement.CODEXK8S_WORKLOAD_TOLERATIONS) as [];
 const AGENT_IMAGE = imageRef('agent-runner');

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { RUN_ENDED_EVENTS } from '@codex-k8s/flow';
 import { deterministicId } from '@codex-k8s/contracts';
 import { addMember, bindRepository, upsertProject } from '@codex-k8s/db';
-import { ensureImages, imageRef, realNodeEnv, type NodeHandle } from '@codex-k8s/stack';
+import { ensureImages, imageRef, realNodeEnv } from '@codex-k8s/stack';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { bareRepoFrom, pushCommit } from '../support/git.js';
-import { testStack } from '../support/stack.js';
+import { testNode } from '../support/stack.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
 
 // A slot on the real node whose containers cannot start (an image the node does not have, a crash loop): the deploy
@@ -15,12 +16,8 @@ import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../
 
 const core = adminKubeConfig().makeApiClient(CoreV1Api);
 const AGENT_IMAGE = imageRef('agent-runner');
-const TERMINAL = ['run.succeeded', 'run.failed', 'run.failed.job_not_found', 'run.failed.launch_error'];
-const node = (): NodeHandle => {
-  const n = testStack().node;
-  assert.ok(n, 'the test stack runs a real node (npm test starts one)');
-  return n;
-};
+const TERMINAL = RUN_ENDED_EVENTS;
+const node = testNode;
 
 const SLUG = 'faults';
 const NAMESPACE = `${SLUG}-dev-1`;
