@@ -34,6 +34,11 @@ function kubeletStatus(host: string, port: number, path: string): Promise<number
   });
 }
 
+// Built once per machine (cached by content) and imported into this stack's containerd when the file loads, before
+// any API request: the build and import block the event loop (minutes for the platform image on a cold machine), and
+// a keep-alive connection the apiserver closed meanwhile would fail the next request.
+ensureImages(node().socket, ['agent-runner', 'platform']);
+
 async function podDone(namespace: string, name: string): Promise<V1Pod> {
   return eventually(`pod ${namespace}/${name} to finish`, async () => {
     const p = await core.readNamespacedPod({ name, namespace });
@@ -42,11 +47,6 @@ async function podDone(namespace: string, name: string): Promise<V1Pod> {
 }
 
 describe('the real node', () => {
-  before(() => {
-    // Built once per machine (cached by content), imported into this stack's containerd.
-    ensureImages(node().socket, ['agent-runner']);
-  });
-
   test('pods placed by namespace annotations run there: Services by name through cluster DNS, logs through the apiserver, and nothing on the host is open to them but DNS', async () => {
     const ns = `real-node-${randomUUID().slice(0, 8)}`;
     const n = node();
@@ -101,7 +101,6 @@ describe('the real node', () => {
 
 describe('the platform image', () => {
   test("runs every service's entry point from the Dockerfile's layout, with git for the deployer, as uid 1000", async () => {
-    ensureImages(node().socket, ['platform']);
     const ns = `platform-image-${randomUUID().slice(0, 8)}`;
     await core.createNamespace({ body: { metadata: { name: ns, annotations: placementAnnotations({ nodeSelector: { 'codex-k8s.dev/node': 'real' }, tolerations }) } } });
     try {
