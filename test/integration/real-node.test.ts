@@ -5,10 +5,10 @@ import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { getRun } from '@codex-k8s/db';
 import { placementAnnotations } from '@codex-k8s/kube';
-import { acceptsTcp, ensureImages, imageRef, PLATFORM_SERVICES, realNodeEnv } from '@codex-k8s/stack';
+import { acceptsTcp, ensureImages, imageRef, PLATFORM_SERVICES, realNodeEnv, waitForDefaultServiceAccount } from '@codex-k8s/stack';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { eventually } from '../support/github.js';
-import { testNode } from '../support/stack.js';
+import { testNode, testStack } from '../support/stack.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
 
 // The stack's real node (containerd, kubelet, kube-proxy, CoreDNS in a network namespace of the stack's own): pods
@@ -39,6 +39,12 @@ function kubeletStatus(host: string, port: number, path: string): Promise<number
 // a keep-alive connection the apiserver closed meanwhile would fail the next request.
 ensureImages(node().socket, ['agent-runner', 'platform']);
 
+/** A namespace whose pods land on the real node, once its default ServiceAccount exists (pods are refused before). */
+async function realNodeNamespace(ns: string): Promise<void> {
+  await core.createNamespace({ body: { metadata: { name: ns, annotations: placementAnnotations({ nodeSelector: { 'codex-k8s.dev/node': 'real' }, tolerations }) } } });
+  await waitForDefaultServiceAccount(testStack().kube?.kubeconfig ?? '', ns);
+}
+
 async function podDone(namespace: string, name: string): Promise<V1Pod> {
   return eventually(`pod ${namespace}/${name} to finish`, async () => {
     const p = await core.readNamespacedPod({ name, namespace });
@@ -50,7 +56,7 @@ describe('the real node', () => {
   test('pods placed by namespace annotations run there: Services by name through cluster DNS, logs through the apiserver, and nothing on the host is open to them but DNS', async () => {
     const ns = `real-node-${randomUUID().slice(0, 8)}`;
     const n = node();
-    await core.createNamespace({ body: { metadata: { name: ns, annotations: placementAnnotations({ nodeSelector: { 'codex-k8s.dev/node': 'real' }, tolerations }) } } });
+    await realNodeNamespace(ns);
     let inNode: ChildProcess | undefined;
     try {
       const pod = (name: string, labels: Record<string, string>, script: string): V1Pod => ({
@@ -102,7 +108,7 @@ describe('the real node', () => {
 describe('the platform image', () => {
   test("runs every service's entry point from the Dockerfile's layout, with git for the deployer, as uid 1000", async () => {
     const ns = `platform-image-${randomUUID().slice(0, 8)}`;
-    await core.createNamespace({ body: { metadata: { name: ns, annotations: placementAnnotations({ nodeSelector: { 'codex-k8s.dev/node': 'real' }, tolerations }) } } });
+    await realNodeNamespace(ns);
     try {
       // Without configuration each service stops at its config check (exit 78), which runs after every module it
       // imports has loaded: a dependency missing from the image would fail before that with ERR_MODULE_NOT_FOUND.
