@@ -4,8 +4,10 @@ import { RECIPES } from './recipes.js';
 export { buildImage, imageKey, importImage, type BuiltImage } from './build.js';
 export { IMAGE_UID, PAUSE_RECIPE, RECIPES, type ImageRecipe } from './recipes.js';
 
-// The local stack's images, built without Docker or a registry and imported into a node's containerd; the decision
-// and the cache key are in docs/adr/0006-real-node-beside-kwok.md ("Images without Docker or a registry").
+// The local stack's images, built without Docker or a registry (Debian packages unpacked, this machine's binaries with
+// their libraries, npm package trees, packed as one-layer OCI archives) and imported into a node's containerd. Each is
+// cached under a key of everything it is made from (recipe, package versions, binary sizes and times, file contents),
+// so an unchanged image costs only its key.
 
 /** The images of the given names (all when none), built or found in the cache, imported into a node's containerd. */
 export function ensureImages(socket: string, names?: readonly string[]): (BuiltImage & { imported: boolean })[] {
