@@ -28,7 +28,7 @@ export default tseslint.config(
       parserOptions: {
         projectService: {
           // Scripts, benches and examples belong to tsconfig.tools.json, which no tsconfig.json references.
-          allowDefaultProject: ['scripts/*.ts', 'scripts/dev/*.ts', 'bench/*.ts', 'docs/examples/*.ts'],
+          allowDefaultProject: ['scripts/*.ts', 'scripts/dev/*.ts', 'scripts/proto/*.ts', 'bench/*.ts', 'docs/examples/*.ts'],
           defaultProject: 'tsconfig.tools.json',
           maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 40,
         },

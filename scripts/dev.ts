@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDb, migrateToLatest } from '@codex-k8s/db';
-import { PLATFORM_SERVICES, REPO_ROOT, postWebhook, stackEnv, startServiceProcess, startStack, stopStack, type ServiceProcess } from '@codex-k8s/stack';
+import { createDb, getArtifact, listArtifacts, listLogChunks, migrateToLatest } from '@codex-k8s/db';
+import { PLATFORM_SERVICES, REPO_ROOT, agentGatewayListener, postWebhook, stackEnv, startServiceProcess, startStack, stopStack, type ServiceProcess } from '@codex-k8s/stack';
 import { followFlowEvents } from './dev/follow.js';
 import { devWebhookSecret } from './dev/secret.js';
 import { ensurePlatformNamespace } from './dev/namespace.js';
@@ -62,6 +62,9 @@ const env: Record<string, string> = {
   CODEXK8S_GITHUB_WEBHOOK_SECRET: secret.secret,
   ...realWorkloadEnv(stack, { slots: opts.slots }, say),
 };
+// agent-gateway where the real node's pods reach it (the host end of the node's link, a port the pod firewall opens).
+const gateway = await agentGatewayListener(env);
+if (gateway) env.CODEXK8S_AGENT_GATEWAY_URL = gateway.url;
 const db = createDb(env.DATABASE_URL ?? '', { applicationName: 'codex-k8s-dev' });
 await migrateToLatest(db);
 // --slots: the sample project (test/fixtures/sample-project) in a real local git repository, deployed into a slot.
@@ -75,6 +78,13 @@ async function printAgentOutput(d: ReturnType<typeof createDb>, correlationId: s
   if (!run) return;
   say(`== agent output of run ${run.id} (${run.status}), stored with the run`);
   for (const line of (run.agent_logs_tail ?? '(none stored)').trimEnd().split('\n').slice(-40)) say(`   | ${line}`);
+  const chunks = await listLogChunks(d, run.id);
+  say(`== the log the agent streamed to agent-gateway: ${chunks.length} chunks, ${chunks.reduce((n, c) => n + c.bytes, 0)} bytes (kept after its namespace is gone)`);
+  for (const a of await listArtifacts(d, run.id)) {
+    say(`== artifact ${a.name} (${a.kind}, ${a.size_bytes} bytes${a.url ? `, ${a.url}` : ''})`);
+    const full = a.kind === 'report' ? await getArtifact(d, run.id, a.name) : undefined;
+    for (const line of (full?.content?.toString('utf8') ?? '').trimEnd().split('\n').slice(0, 30)) if (line) say(`   | ${line}`);
+  }
 }
 
 let follower: Awaited<ReturnType<typeof followFlowEvents>> | undefined;
@@ -88,14 +98,15 @@ try {
   for (const name of PLATFORM_SERVICES) {
     const logFile = join(stack.dir, 'logs', `${name}.log`);
     const svc = await startServiceProcess(name, {
-      env,
+      env: name === 'agent-gateway' && gateway ? { ...env, HTTP_HOST: gateway.host, HTTP_PORT: String(gateway.port) } : env,
       logFile,
       http: name === 'webhook-ingress',
       // Supervised as a Deployment would be: a crash is restarted with backoff, and said here.
       onRestart: (r) => say(`   ${r.name} exited (code ${r.code}, signal ${r.signal}); restarting in ${r.delayMs} ms`),
     });
     running.push(svc);
-    say(`   ${name.padEnd(22)} health :${svc.healthPort}${svc.httpPort ? `  http :${svc.httpPort}` : ''}  log ${logFile}`);
+    const api = svc.httpPort ? `  http :${svc.httpPort}` : name === 'agent-gateway' && gateway ? `  agents ${gateway.url}` : '';
+    say(`   ${name.padEnd(22)} health :${svc.healthPort}${api}  log ${logFile}`);
   }
   const ingress = running.find((s) => s.name === 'webhook-ingress');
   const baseUrl = `http://127.0.0.1:${ingress?.httpPort ?? 0}`;

@@ -16,8 +16,8 @@ if (!state?.node) {
   process.exit(1);
 }
 const t0 = Date.now();
-// The platform image is made from the services' compiled output: bring it up to date first (seconds when it is).
-if (!only || only.includes('platform')) execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: REPO_ROOT, stdio: 'inherit' });
+// The platform and agent images are made from compiled output (services, the runner): bring it up to date first (seconds when it is).
+if (!only || only.includes('platform') || only.includes('agent-runner')) execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: REPO_ROOT, stdio: 'inherit' });
 for (const i of ensureImages(state.node.socket, only)) {
   console.log(`${i.ref.padEnd(40)} ${i.digest.slice(0, 19)}  ${i.built ? `built in ${(i.ms / 1000).toFixed(1)} s` : 'cached'}, ${i.imported ? 'imported' : 'already imported'}`);
 }

@@ -4,6 +4,7 @@ import { DEFAULT_SUBJECT_ROOT, EVENT_CATALOG, EventEnvelope, subjectFor, type Ev
 import { ServicesYaml } from '@codex-k8s/services-config';
 import { REPO_ROOT } from '@codex-k8s/stack';
 import { stringify } from 'yaml';
+import { agentGatewayOpenApi } from './proto/openapi.js';
 import { z } from 'zod';
 
 // `npm run proto` writes proto/ from the zod contracts; `npm run proto:check` fails when proto/ drifted.
@@ -78,6 +79,7 @@ function generate(): Map<string, string> {
   out.set('envelope.schema.json', jsonSchema(EventEnvelope, 'codex-k8s event envelope', 'CloudEvents 1.0 attribute names; `data` is the event payload.'));
   for (const e of EVENT_CATALOG) out.set(fileOf(e), jsonSchema(e.schema, `${e.type} v${e.version}`, e.description));
   out.set('asyncapi.yaml', asyncapi());
+  out.set('agent-gateway.openapi.yaml', agentGatewayOpenApi(HEADER));
   // For editors: the services.yaml a project writes (fields with defaults are optional; unknown fields allowed).
   out.set(
     'services-yaml.schema.json',

@@ -1,10 +1,30 @@
 import { lastFlowEventId, listFlowEventsAfter, type Db, type FlowEventRow } from '@codex-k8s/db';
 
+/** What the agent said in one of its events (status line, artifact, pull request, end), for the dev log. Pure. */
+export function agentNote(type: string, p: Record<string, unknown>): string | undefined {
+  const s = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+  if (type === 'run.agent.status_reported' || ((type === 'run.agent.started' || type === 'run.agent.ready') && p.message)) return `"${s(p.message).slice(0, 160)}"`;
+  if (type === 'run.artifact.added') return `${s(p.name)} (${s(p.kind)}${p.size_bytes ? `, ${s(p.size_bytes)} bytes` : ''}${p.url ? `, ${s(p.url)}` : ''})`;
+  if (type === 'run.pr.created') return `#${s(p.number)} ${s(p.url)} (${s(p.branch)})`;
+  if (type === 'run.agent.finished') return `exit ${s(p.exit_code)}${p.summary ? `: ${s(p.summary).split('\n')[0]?.slice(0, 160) ?? ''}` : ''}`;
+  if (type === 'run.agent.log_appended') return `#${s(p.seq)} ${s(p.stream)}, ${s(p.lines)} lines`;
+  return undefined;
+}
+
 /** One line per flow event: time, type, actor, entity and the correlation id. */
 export function formatFlowEvent(r: FlowEventRow): string {
   const t = new Date(r.occurred_at).toISOString().slice(11, 23);
   const p = (r.payload ?? {}) as { public_url?: unknown; unit?: unknown; reason?: unknown };
-  const extra = typeof p.public_url === 'string' && r.event_type === 'slot.ready' ? `  -> ${p.public_url}` : typeof p.unit === 'string' ? `  (${p.unit})` : typeof p.reason === 'string' ? `  (${p.reason})` : '';
+  const said = agentNote(r.event_type, p as Record<string, unknown>);
+  const extra = said
+    ? `  ${said}`
+    : typeof p.public_url === 'string' && r.event_type === 'slot.ready'
+      ? `  -> ${p.public_url}`
+      : typeof p.unit === 'string'
+        ? `  (${p.unit})`
+        : typeof p.reason === 'string'
+          ? `  (${p.reason})`
+          : '';
   return `${t}  ${r.event_type.padEnd(28)} ${String(r.actor_id ?? r.actor_type).padEnd(22)} ${r.subject}  [${r.correlation_id}]${extra}`;
 }
 
@@ -17,6 +37,8 @@ export interface Follower {
 /** Events after which a flow still has a step to come (a run ending with a namespace still has its cleanup). */
 export function flowInProgress(r: Pick<FlowEventRow, 'event_type' | 'payload'>): boolean {
   if (['webhook.received', 'run.created', 'run.namespace.prepared', 'run.started'].includes(r.event_type)) return true;
+  // What the agent reports, and its token's issue: the run is still on.
+  if (/^run\.(agent\.|artifact\.|pr\.)/.test(r.event_type) && r.event_type !== 'run.agent.token.revoked') return true;
   if (r.event_type.startsWith('slot.') && r.event_type !== 'slot.released' && r.event_type !== 'slot.tls.failed') return true;
   const ns = (r.payload as { namespace?: unknown } | null)?.namespace;
   return ['run.succeeded', 'run.failed', 'run.failed.job_not_found', 'run.failed.launch_error'].includes(r.event_type) && typeof ns === 'string';

@@ -30,7 +30,24 @@ test('deploy/base applies to the real apiserver and every service runs under its
     90_000,
   );
   const mounted = (await core.listNamespacedServiceAccount({ namespace: PLATFORM_NS })).items.filter((sa) => sa.automountServiceAccountToken !== false).map((sa) => sa.metadata?.name);
-  assert.ok(!mounted.includes('webhook-ingress') && !mounted.includes('audit-writer') && !mounted.includes('planner'), 'services without Kubernetes work mount no token');
+  for (const name of ['webhook-ingress', 'audit-writer', 'planner', 'agent-gateway']) assert.ok(!mounted.includes(name), `${name}: no Kubernetes work, no token`);
+});
+
+// The per-run rate limit of agent-gateway lives in each replica: an agent sticks to one.
+test('agent-gateway: two replicas behind a Service on 8080 with client-IP affinity, no RBAC', async () => {
+  const kc = adminKubeConfig();
+  await applyDeployBase(kc);
+  const d = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'agent-gateway', namespace: PLATFORM_NS });
+  assert.equal(d.spec?.replicas, 2);
+  const env = Object.fromEntries((d.spec?.template.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+  assert.equal(env.HTTP_HOST, '0.0.0.0');
+  assert.equal(env.HTTP_PORT, '8080');
+  const svc = await kc.makeApiClient(CoreV1Api).readNamespacedService({ name: 'agent-gateway', namespace: PLATFORM_NS });
+  assert.equal(svc.spec?.sessionAffinity, 'ClientIP');
+  assert.deepEqual(svc.spec?.ports?.map((p) => [p.name, p.port, p.targetPort]), [['http', 8080, 'http']]);
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  const subjects = [...(await rbac.listClusterRoleBinding()).items, ...(await rbac.listRoleBindingForAllNamespaces()).items].flatMap((b) => b.subjects ?? []);
+  assert.ok(!subjects.some((s) => s.kind === 'ServiceAccount' && s.name === 'agent-gateway'), 'nothing is bound to agent-gateway');
 });
 
 // The admission policies are the half of least privilege RBAC cannot express (docs/adr/0002): every platform
@@ -70,7 +87,7 @@ test('code-only agents run as codex-agent: no token, no RBAC', async () => {
 });
 
 // kwok nodes run no CNI, so what the policies do to traffic cannot be observed here: their content is asserted.
-test('the platform namespace admits only the webhook port; code-only agents reach only DNS and public addresses', async () => {
+test('the platform namespace admits only the webhook port and agents on the gateway port; code-only agents reach only DNS, the gateway and public addresses', async () => {
   const kc = adminKubeConfig();
   await applyDeployBase(kc);
   const net = kc.makeApiClient(NetworkingV1Api);
@@ -80,16 +97,43 @@ test('the platform namespace admits only the webhook port; code-only agents reac
   const webhook = byName.get('webhook-ingress-http') ?? { podSelector: {} };
   assert.deepEqual(webhook.podSelector?.matchLabels, { 'app.kubernetes.io/name': 'webhook-ingress' });
   assert.deepEqual(webhook.ingress, [{ ports: [{ port: 'http', protocol: 'TCP' }] }], 'the HTTP port from anywhere, nothing else');
+  const agentPods = { matchLabels: { 'app.kubernetes.io/name': 'codex-k8s-run' } };
+  const gateway = byName.get('agent-gateway-http') ?? { podSelector: {} };
+  assert.deepEqual(gateway.podSelector?.matchLabels, { 'app.kubernetes.io/name': 'agent-gateway' });
+  assert.deepEqual(gateway.policyTypes, ['Ingress']);
+  assert.deepEqual(gateway.ingress, [
+    {
+      // client-node reads the wire field `from` as `_from`.
+      _from: [
+        { podSelector: agentPods },
+        {
+          namespaceSelector: {
+            matchLabels: { 'codex-k8s.dev/managed-by': 'codex-k8s-worker' },
+            matchExpressions: [{ key: 'codex-k8s.dev/namespace-purpose', operator: 'In', values: ['run', 'slot'] }],
+          },
+          podSelector: agentPods,
+        },
+      ],
+      ports: [{ port: 8080, protocol: 'TCP' }],
+    },
+  ], 'the API port from agent pods of this namespace and of run/slot namespaces, nothing else');
   const agents = byName.get('code-only-agent-egress') ?? { podSelector: {} };
-  assert.deepEqual(agents.podSelector?.matchLabels, { 'app.kubernetes.io/name': 'codex-k8s-run' }, 'the label every agent pod carries');
+  assert.deepEqual(agents.podSelector, agentPods, 'the label every agent pod carries');
   assert.deepEqual(agents.policyTypes, ['Egress']);
-  const [dns, world] = agents.egress ?? [];
-  assert.deepEqual(dns?.to, [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }]);
-  assert.deepEqual(dns?.ports, [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
-  assert.equal(world?.ports, undefined);
   const blocked = DEFAULT_EGRESS_BLOCKED_CIDRS as readonly string[];
-  assert.deepEqual(world?.to, [
-    { ipBlock: { cidr: '0.0.0.0/0', except: blocked.filter((c) => !c.includes(':')) } },
-    { ipBlock: { cidr: '::/0', except: blocked.filter((c) => c.includes(':')) } },
-  ], 'the same ranges run namespaces block by default');
+  assert.deepEqual(agents.egress, [
+    {
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+      ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
+    },
+    // agent-gateway's pods of this namespace, its API port only.
+    { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'agent-gateway' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+    // The same ranges run namespaces block by default.
+    {
+      to: [
+        { ipBlock: { cidr: '0.0.0.0/0', except: blocked.filter((c) => !c.includes(':')) } },
+        { ipBlock: { cidr: '::/0', except: blocked.filter((c) => c.includes(':')) } },
+      ],
+    },
+  ], 'DNS, agent-gateway and public addresses, nothing else');
 });

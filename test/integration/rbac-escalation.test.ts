@@ -4,13 +4,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { buildAgentJob, buildBaseline, labelKeys, ObjectApplier, toLabelValue } from '@codex-k8s/kube';
+import { agentTokenSecretName, buildAgentJob, buildAgentTokenSecret, buildBaseline, labelKeys, ObjectApplier, toLabelValue } from '@codex-k8s/kube';
 import { ensureKubeIdentities } from '@codex-k8s/stack';
-import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, type KubernetesObject, type V1Job } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, type KubernetesObject, type V1Job, type V1Secret } from '@kubernetes/client-node';
 import { baselineSpec, readConfig } from '../../services/namespace-provisioner/src/config.js';
 import { desiredNamespace } from '../../services/namespace-provisioner/src/prepare.js';
 import { PLATFORM_NS, serviceAccountKubeconfig } from '../support/deploy.js';
 import { requireEnv, uniqueSuffix } from '../support/env.js';
+import { eventually } from '../support/github.js';
 import { adminKubeConfig } from '../support/platform.js';
 
 // An attacker holding one platform identity's token (a compromised service, or a tenant steering one) tries to
@@ -34,13 +35,29 @@ async function as(name: string): Promise<As> {
   return { objects: ObjectApplier.forConfig(kc), core: kc.makeApiClient(CoreV1Api) };
 }
 
-/** The write is refused with HTTP 403 (RBAC or an admission policy; the body says which when it fails). */
-async function refused(what: string, write: Promise<unknown>): Promise<void> {
+/**
+ * The write is refused with HTTP 403 (RBAC or an admission policy; the body says which when it fails), and, when
+ * `because` is given, the refusal says so (a policy's message: refused by the rule meant, not by another).
+ */
+async function refused(what: string, write: Promise<unknown>, because?: string): Promise<void> {
   await assert.rejects(write, (err: { code?: number; body?: unknown }) => {
-    assert.equal(err.code, 403, `${what}: expected 403, got ${err.code ?? '?'} ${typeof err.body === 'string' ? err.body : JSON.stringify(err.body ?? String(err))}`);
+    const body = typeof err.body === 'string' ? err.body : JSON.stringify(err.body ?? String(err));
+    assert.equal(err.code, 403, `${what}: expected 403, got ${err.code ?? '?'} ${body}`);
+    if (because) assert.ok(body.includes(because), `${what}: refused, but not because ${because}: ${body}`);
     return true;
   }, `${what} must be refused`);
 }
+
+/** The messages of agent-launcher's Secret policy (deploy/base/admission/agent-launcher.yaml). */
+const TOKEN_POLICY = {
+  namespace: 'agent-launcher writes Secrets only in managed run/slot namespaces',
+  type: 'an agent token Secret is of type Opaque',
+  name: 'the only Secret agent-launcher writes is codex-k8s-agent-token-',
+  run: 'the Secret\'s codex-k8s.dev/run-id label equals the run-id label of its namespace',
+  owner: 'an agent token Secret has exactly one ownerReference',
+} as const;
+/** The message of the Job policy's volume rule. */
+const MOUNTS_ONLY = 'agent pods mount only emptyDir volumes and their own run\'s token Secret';
 
 /** Server-side apply as the services do it, but dry-run: for targets a wrongly accepted write would damage. */
 const applyDryRun = (a: As, obj: KubernetesObject, manager: string) => a.objects.patch(obj, undefined, 'All', manager, true, PatchStrategy.ServerSideApply);
@@ -80,9 +97,18 @@ const agentJob = (o: { namespace: string; runId: string; serviceAccount: string 
       backoffLimit: 0,
       ttlSecondsAfterFinished: 60,
       activeDeadlineSeconds: 60,
+      // As agent-launcher builds it: the run's token Secret mounted as a file, the gateway's URL in the env.
+      agent: { gatewayUrl: `http://agent-gateway.${PLATFORM_NS}.svc:8080`, tokenSecret: agentTokenSecretName(o.runId) },
     },
     keys,
   );
+
+/** The owner a token Secret names: the Job as the apiserver returned it. */
+const ownerOf = (job: V1Job): { name: string; uid: string } => ({ name: job.metadata?.name ?? '', uid: job.metadata?.uid ?? '' });
+
+/** A run's token Secret as agent-launcher applies it, owned by `job` (a made-up Job unless one is given). */
+const tokenSecret = (o: { namespace: string; runId: string; job?: { name: string; uid: string } }): V1Secret =>
+  buildAgentTokenSecret({ runId: o.runId, namespace: o.namespace, token: 'not-a-real-token', job: o.job ?? { name: `codex-k8s-run-${o.runId}`.slice(0, 63), uid: randomUUID() } }, keys);
 
 describe('platform identities cannot escalate, on any write verb', () => {
   const runA = randomUUID();
@@ -268,27 +294,86 @@ describe('platform identities cannot escalate, on any write verb', () => {
       const job = agentJob({ namespace: PLATFORM_NS, runId: randomUUID(), serviceAccount: 'codex-agent', runtimeMode: 'code-only' });
       const pod = job.spec?.template.spec;
       assert.ok(pod);
+      assert.deepEqual(pod.volumes?.map((v) => v.secret?.secretName), [agentTokenSecretName(job.metadata?.labels?.['codex-k8s.dev/run-id'] ?? '')], 'the fixture mounts its own token');
       const withEnv = structuredClone(job);
       withEnv.spec!.template.spec!.containers[0]!.env = [{ name: 'DATABASE_URL', valueFrom: { secretKeyRef: { name: 'codex-k8s-secrets', key: 'DATABASE_URL' } } }];
       await refused('secretKeyRef', launcher.objects.create(withEnv, undefined, 'All'));
       const withEnvFrom = structuredClone(job);
       withEnvFrom.spec!.template.spec!.containers[0]!.envFrom = [{ configMapRef: { name: 'codex-k8s-platform' } }];
       await refused('envFrom', launcher.objects.create(withEnvFrom, undefined, 'All'));
+      // The volume the container mounts (agent-token), pointed at another Secret (valid, so admission decides).
       const withVolume = structuredClone(job);
-      withVolume.spec!.template.spec!.volumes = [{ name: 's', secret: { secretName: 'codex-k8s-secrets' } }];
-      await refused('secret volume', launcher.objects.create(withVolume, undefined, 'All'));
+      withVolume.spec!.template.spec!.volumes = [{ name: 'agent-token', secret: { secretName: 'codex-k8s-secrets' } }];
+      await refused('secret volume', launcher.objects.create(withVolume, undefined, 'All'), MOUNTS_ONLY);
+      const besideToken = structuredClone(job);
+      besideToken.spec!.template.spec!.volumes!.push({ name: 's', secret: { secretName: 'codex-k8s-secrets' } });
+      await refused('the platform Secret next to its own token', launcher.objects.create(besideToken, undefined, 'All'), MOUNTS_ONLY);
+      const remapped = structuredClone(job);
+      remapped.spec!.template.spec!.volumes![0]!.secret!.items = [{ key: 'token', path: 'token' }];
+      await refused('its own token with items', launcher.objects.create(remapped, undefined, 'All'), MOUNTS_ONLY);
+      const projected = structuredClone(job);
+      projected.spec!.template.spec!.volumes = [{ name: 'agent-token', projected: { sources: [{ secret: { name: 'codex-k8s-secrets' } }] } }];
+      await refused('a projected Secret', launcher.objects.create(projected, undefined, 'All'), MOUNTS_ONLY);
       const alias = structuredClone(job);
       delete alias.spec!.template.spec!.serviceAccountName;
       alias.spec!.template.spec!.serviceAccount = 'namespace-provisioner';
       await refused('the deprecated serviceAccount alias', launcher.objects.create(alias, undefined, 'All'));
     });
 
-    test('its own job: the run\'s Job in its namespace as codex-runner, a code-only Job as codex-agent that passes Pod Security restricted', async () => {
-      await launcher.objects.create(agentJob({ namespace: runNs, runId: runA, serviceAccount: 'codex-runner' }));
-      await launcher.objects.create(agentJob({ namespace: slotNs, runId: runB, serviceAccount: 'codex-runner' }));
+    test('a Job mounting another run\'s token Secret is refused', async () => {
+      const mountB = agentJob({ namespace: runNs, runId: runA, serviceAccount: 'codex-runner' });
+      mountB.spec!.template.spec!.volumes![0]!.secret!.secretName = agentTokenSecretName(runB);
+      await refused('run B\'s token in run A\'s Job', launcher.objects.create(mountB, undefined, 'All'), MOUNTS_ONLY);
       const codeOnly = agentJob({ namespace: PLATFORM_NS, runId: randomUUID(), serviceAccount: 'codex-agent', runtimeMode: 'code-only' });
-      platformJobs.push(codeOnly.metadata?.name ?? '');
-      await launcher.objects.create(codeOnly);
+      codeOnly.spec!.template.spec!.volumes![0]!.secret!.secretName = agentTokenSecretName(randomUUID());
+      await refused('another code-only run\'s token in the platform namespace', launcher.objects.create(codeOnly, undefined, 'All'), MOUNTS_ONLY);
+    });
+
+    test('Secrets: only the run\'s own token, Opaque, owned by its Job, where its Job runs; never deleted', async () => {
+      // The policy is applied with the others but may reach the admission chain a moment later (the stack waits for
+      // the Job policy only): wait until it refuses a Secret RBAC allows.
+      await eventually('the Secret policy of agent-launcher enforced', async () =>
+        launcher.core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'codex-k8s-admission-probe' } }, dryRun: 'All' }).then(
+          () => undefined,
+          (err: { code?: number; body?: unknown }) => (err.code === 403 && JSON.stringify(err.body ?? '').includes('ValidatingAdmissionPolicy') ? true : undefined),
+        ));
+      const own = tokenSecret({ namespace: runNs, runId: runA });
+      await refused('a service-account-token Secret', launcher.objects.create({ ...own, type: 'kubernetes.io/service-account-token', metadata: { ...own.metadata, annotations: { 'kubernetes.io/service-account.name': 'codex-runner' } } }, undefined, 'All'), TOKEN_POLICY.type);
+      await refused('a Secret of another name', launcher.objects.create({ ...own, metadata: { ...own.metadata, name: `grab-${sfx}` } }, undefined, 'All'), TOKEN_POLICY.name);
+      await refused('a token name that is not its label', launcher.objects.create({ ...own, metadata: { ...own.metadata, name: agentTokenSecretName(runB) } }, undefined, 'All'), TOKEN_POLICY.name);
+      await refused('server-side apply of the platform Secret (a patch answers with the whole Secret)', applyDryRun(launcher, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'codex-k8s-secrets', namespace: PLATFORM_NS } }, 'agent-launcher'), TOKEN_POLICY.name);
+      await refused('a token Secret in kube-system', launcher.objects.create(tokenSecret({ namespace: 'kube-system', runId: runA }), undefined, 'All'), TOKEN_POLICY.namespace);
+      await refused('a token Secret in an unmanaged namespace', applyDryRun(launcher, tokenSecret({ namespace: 'default', runId: runA }), 'agent-launcher'), TOKEN_POLICY.namespace);
+      await refused('run B\'s token in run A\'s namespace', launcher.objects.create(tokenSecret({ namespace: runNs, runId: runB }), undefined, 'All'), TOKEN_POLICY.run);
+      await refused('run A\'s token in the slot leased to run B', applyDryRun(launcher, tokenSecret({ namespace: slotNs, runId: runA }), 'agent-launcher'), TOKEN_POLICY.run);
+      const { ownerReferences: _owners, ...unowned } = own.metadata!;
+      await refused('a token Secret without an owner', launcher.objects.create({ ...own, metadata: unowned }, undefined, 'All'), TOKEN_POLICY.owner);
+      const podOwner = { apiVersion: 'v1', kind: 'Pod', name: 'p', uid: randomUUID() };
+      await refused('a token Secret owned by a Pod', launcher.objects.create({ ...own, metadata: { ...own.metadata, ownerReferences: [podOwner] } }, undefined, 'All'), TOKEN_POLICY.owner);
+      await refused('a token Secret with a second owner', launcher.objects.create({ ...own, metadata: { ...own.metadata, ownerReferences: [...own.metadata!.ownerReferences!, podOwner] } }, undefined, 'All'), TOKEN_POLICY.owner);
+      // RBAC already refuses reads and deletes; the policy refuses deletes too.
+      await refused('delete a Secret', launcher.core.deleteNamespacedSecret({ name: agentTokenSecretName(runA), namespace: runNs, dryRun: 'All' }));
+      await refused('read a Secret', launcher.core.readNamespacedSecret({ name: 'codex-k8s-secrets', namespace: PLATFORM_NS }));
+      await refused('list Secrets', launcher.core.listNamespacedSecret({ namespace: PLATFORM_NS }));
+    });
+
+    test('its own job: the run\'s Job in its namespace as codex-runner with its token Secret, a code-only Job as codex-agent that passes Pod Security restricted', async () => {
+      const jobA = await launcher.objects.create(agentJob({ namespace: runNs, runId: runA, serviceAccount: 'codex-runner' }));
+      await launcher.objects.create(agentJob({ namespace: slotNs, runId: runB, serviceAccount: 'codex-runner' }));
+      // The token Secret by server-side apply, owned by the Job just made: a CREATE, then (a redelivered launch) an UPDATE.
+      const secretA = (token: string) => buildAgentTokenSecret({ runId: runA, namespace: runNs, token, job: ownerOf(jobA) }, keys);
+      const created = await launcher.objects.apply(secretA('first'), 'agent-launcher');
+      const updated = await launcher.objects.apply(secretA('second'), 'agent-launcher');
+      assert.equal(updated.metadata?.uid, created.metadata?.uid, 'the second apply updated the same Secret');
+      const stored = await adminCore.readNamespacedSecret({ name: agentTokenSecretName(runA), namespace: runNs });
+      assert.equal(Buffer.from(stored.data?.token ?? '', 'base64').toString(), 'second');
+      assert.equal(stored.type, 'Opaque');
+      const codeOnlyRun = randomUUID();
+      const codeOnly = agentJob({ namespace: PLATFORM_NS, runId: codeOnlyRun, serviceAccount: 'codex-agent', runtimeMode: 'code-only' });
+      platformJobs.push(ownerOf(codeOnly).name);
+      const codeOnlyJob = await launcher.objects.create(codeOnly);
+      // Its token beside it in the platform namespace (dry-run: nothing of the test is left there).
+      await applyDryRun(launcher, tokenSecret({ namespace: PLATFORM_NS, runId: codeOnlyRun, job: ownerOf(codeOnlyJob) }), 'agent-launcher');
       // The platform namespace enforces `restricted` on pods: the Job's pod, as the Job controller would create it.
       const template = codeOnly.spec?.template;
       await adminCore.createNamespacedPod({ namespace: PLATFORM_NS, dryRun: 'All', body: { metadata: { name: `esc-pod-${sfx}`, labels: template?.metadata?.labels ?? {} }, spec: template?.spec ?? { containers: [] } } });

@@ -54,7 +54,9 @@ describe('least privilege on the real apiserver', () => {
     const rows = await p.waitFor(delivery, ['run.succeeded', 'run.namespace.cleanup_skipped']);
     assert.deepEqual(
       rows.map((r) => r.event_type).filter((t) => t !== 'run.created'),
-      ['webhook.received', 'run.namespace.prepared', 'run.started', 'run.succeeded', 'run.namespace.cleanup_skipped'],
+      // The run's token: issued (its Secret written under agent-launcher's own identity) before the run starts,
+      // revoked before anyone hears it ended.
+      ['webhook.received', 'run.namespace.prepared', 'run.agent.token.issued', 'run.started', 'run.agent.token.revoked', 'run.succeeded', 'run.namespace.cleanup_skipped'],
     );
     const skipped = rows.find((r) => r.event_type === 'run.namespace.cleanup_skipped')?.payload as { namespace: string; reason: string; cleanup_command: string };
     runNs = skipped.namespace;
@@ -81,6 +83,9 @@ describe('least privilege on the real apiserver', () => {
     assert.ok(await can(runner, { namespace: runNs, verb: 'list', resource: 'deployments', group: 'apps' }), 'deployments');
     assert.ok(!(await can(runner, { namespace: runNs, verb: 'get', resource: 'secrets' })), 'no secrets');
     assert.ok(!(await can(runner, { namespace: runNs, verb: 'list', resource: 'secrets' })), 'no secret list');
+    assert.ok(!(await can(runner, { namespace: runNs, verb: 'watch', resource: 'secrets' })), 'no secret watch');
+    // Its run's token reaches the agent as a mounted file (the kubelet's doing), never through the API.
+    for (const verb of ['create', 'patch', 'update', 'delete']) assert.ok(!(await can(runner, { namespace: runNs, verb, resource: 'secrets' })), `no secret ${verb}`);
     assert.ok(!(await can(runner, { namespace: runNs, verb: 'create', resource: 'pods' })), 'no pod create');
     assert.ok(!(await can(runner, { namespace: runNs, verb: 'delete', resource: 'namespaces' })), 'no namespace delete');
     for (const other of ['default', PLATFORM_NS, 'kube-system']) {
@@ -98,7 +103,12 @@ describe('least privilege on the real apiserver', () => {
     assert.ok(!(await can(prov, { namespace: runNs, verb: 'create', resource: 'jobs', group: 'batch' })), 'provisioner runs nothing');
     assert.ok(await can(launcher, { namespace: runNs, verb: 'create', resource: 'jobs', group: 'batch' }));
     assert.ok(!(await can(launcher, { verb: 'delete', resource: 'namespaces' })), 'launcher deletes no namespaces');
-    assert.ok(!(await can(launcher, { namespace: runNs, verb: 'get', resource: 'secrets' })), 'launcher reads no secrets');
+    // The run's token Secret by server-side apply: patch, and create when new. Never read back, never deleted (its
+    // Job owns it); which Secret it may write is the admission policy's (rbac-escalation.test.ts).
+    for (const verb of ['create', 'patch']) assert.ok(await can(launcher, { namespace: runNs, verb, resource: 'secrets' }), `launcher may ${verb} secrets`);
+    for (const verb of ['get', 'list', 'watch', 'delete', 'deletecollection', 'update']) {
+      assert.ok(!(await can(launcher, { namespace: runNs, verb, resource: 'secrets' })), `launcher may not ${verb} secrets`);
+    }
     const deployer = sa('deployer');
     assert.ok(await can(deployer, { namespace: runNs, verb: 'create', resource: 'deployments', group: 'apps' }));
     assert.ok(await can(deployer, { namespace: runNs, verb: 'delete', resource: 'jobs', group: 'batch' }), 'Jobs are replaced');
@@ -108,8 +118,9 @@ describe('least privilege on the real apiserver', () => {
     const tls = sa('tls-watcher');
     assert.ok(await can(tls, { namespace: runNs, verb: 'get', resource: 'certificates', group: 'cert-manager.io' }));
     assert.ok(!(await can(tls, { namespace: runNs, verb: 'list', resource: 'pods' })), 'tls-watcher reads certificates only');
-    for (const name of ['planner', 'webhook-ingress', 'audit-writer']) {
+    for (const name of ['planner', 'webhook-ingress', 'audit-writer', 'agent-gateway']) {
       assert.ok(!(await can(sa(name), { namespace: runNs, verb: 'list', resource: 'pods' })), `${name} has no cluster access`);
+      assert.ok(!(await can(sa(name), { namespace: runNs, verb: 'get', resource: 'secrets' })), `${name} reads no secrets`);
     }
 
     // The provisioner may write Roles, but not one that grants more than the run Role: the apiserver refuses.

@@ -5,7 +5,7 @@ import { eventually } from '../support/github.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
 
 const core = adminKubeConfig().makeApiClient(CoreV1Api);
-const STORY = ['webhook.received', 'run.created', 'run.namespace.prepared', 'run.started', 'run.succeeded', 'run.namespace.cleaned'];
+const STORY = ['webhook.received', 'run.created', 'run.namespace.prepared', 'run.agent.token.issued', 'run.started', 'run.agent.token.revoked', 'run.succeeded', 'run.namespace.cleaned'];
 
 // SIGKILL at a point of the run (before or after the side effect, before the ack), then a restart: the run
 // still ends exactly once. Each case: one run row, each event once, one cleanup, the namespace gone.

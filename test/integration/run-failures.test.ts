@@ -27,7 +27,7 @@ describe('failing runs end once, with their cause, and leave nothing behind', ()
     await withImage('codex-k8s.invalid/fail:latest');
     const delivery = await p.deliver(issuePayload());
     const rows = await p.waitFor(delivery, ['run.failed', 'run.namespace.cleaned']);
-    assert.deepEqual(story(rows), ['webhook.received', 'run.namespace.prepared', 'run.started', 'run.failed', 'run.namespace.cleaned']);
+    assert.deepEqual(story(rows), ['webhook.received', 'run.namespace.prepared', 'run.agent.token.issued', 'run.started', 'run.agent.token.revoked', 'run.failed', 'run.namespace.cleaned']);
     assert.equal(payloadOf<{ reason: string }>(rows, 'run.failed').reason, 'kubernetes job failed');
   });
 
@@ -35,7 +35,7 @@ describe('failing runs end once, with their cause, and leave nothing behind', ()
     await withImage('codex-k8s.invalid/pull-error:latest');
     const delivery = await p.deliver(issuePayload());
     const rows = await p.waitFor(delivery, ['run.failed', 'run.namespace.cleaned'], 30_000);
-    assert.deepEqual(story(rows), ['webhook.received', 'run.namespace.prepared', 'run.started', 'run.failed', 'run.namespace.cleaned']);
+    assert.deepEqual(story(rows), ['webhook.received', 'run.namespace.prepared', 'run.agent.token.issued', 'run.started', 'run.agent.token.revoked', 'run.failed', 'run.namespace.cleaned']);
     assert.equal(payloadOf<{ reason: string }>(rows, 'run.failed').reason, 'ImagePullBackOff');
   });
 
@@ -46,7 +46,7 @@ describe('failing runs end once, with their cause, and leave nothing behind', ()
     const started = payloadOf<{ job_name: string; job_namespace: string }>(rows, 'run.started');
     await batch.deleteNamespacedJob({ name: started.job_name, namespace: started.job_namespace, propagationPolicy: 'Background' });
     const end = await p.waitFor(delivery, ['run.failed.job_not_found', 'run.namespace.cleaned']);
-    assert.deepEqual(story(end), ['webhook.received', 'run.namespace.prepared', 'run.started', 'run.failed.job_not_found', 'run.namespace.cleaned']);
+    assert.deepEqual(story(end), ['webhook.received', 'run.namespace.prepared', 'run.agent.token.issued', 'run.started', 'run.agent.token.revoked', 'run.failed.job_not_found', 'run.namespace.cleaned']);
     assert.equal(payloadOf<{ reason: string }>(end, 'run.failed.job_not_found').reason, 'kubernetes job not found');
   });
 

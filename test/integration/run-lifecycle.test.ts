@@ -69,7 +69,7 @@ describe('a run end to end on the real control plane', () => {
 
     const rows = await p.waitFor(delivery, ['run.namespace.cleaned']);
     await new Promise((r) => setTimeout(r, 1_500)); // nothing else may follow
-    assert.deepEqual(story(await p.timeline(delivery)), ['webhook.received', 'run.namespace.prepared', 'run.started', 'run.succeeded', 'run.namespace.cleaned']);
+    assert.deepEqual(story(await p.timeline(delivery)), ['webhook.received', 'run.namespace.prepared', 'run.agent.token.issued', 'run.started', 'run.agent.token.revoked', 'run.succeeded', 'run.namespace.cleaned']);
     assert.ok(rows.every((r) => r.correlation_id === delivery));
     const ended = await getRun(p.tdb.db, runId);
     assert.equal(ended?.status, 'succeeded');
@@ -85,7 +85,7 @@ describe('a run end to end on the real control plane', () => {
     const rows = await p.waitFor(delivery, ['run.succeeded']);
     await new Promise((r) => setTimeout(r, 1_500));
     const types = story(await p.timeline(delivery));
-    assert.deepEqual(types, ['webhook.received', 'run.started', 'run.succeeded']);
+    assert.deepEqual(types, ['webhook.received', 'run.agent.token.issued', 'run.started', 'run.agent.token.revoked', 'run.succeeded']);
     const started = rows.find((r) => r.event_type === 'run.started')?.payload as { job_namespace: string; job_name: string; namespace: string | null; runtime_mode: string };
     assert.equal(started.job_namespace, platformNs);
     assert.equal(started.namespace, null);

@@ -44,7 +44,7 @@ describe('a full-env run in a slot with the whole project stack', () => {
     }
     assert.deepEqual(
       types.filter((t) => t !== 'slot.unit.ready'),
-      ['webhook.received', 'run.created', 'slot.leased', 'run.namespace.prepared', 'slot.deployed', 'slot.ready', 'run.started', 'run.succeeded', 'slot.released'],
+      ['webhook.received', 'run.created', 'slot.leased', 'run.namespace.prepared', 'slot.deployed', 'slot.ready', 'run.agent.token.issued', 'run.started', 'run.agent.token.revoked', 'run.succeeded', 'slot.released'],
     );
     const at = (t: string) => new Date(rows.find((r) => r.event_type === t)?.occurred_at ?? 0).getTime();
     assert.ok(at('run.started') >= at('slot.ready'), 'the agent starts only after slot-ready');
@@ -112,7 +112,7 @@ describe('a full-env run in a slot with the whole project stack', () => {
     const rows = await p.waitFor(delivery, ['slot.released'], 150_000);
     await new Promise((r) => setTimeout(r, 2_000));
     const types = (await p.timeline(delivery)).map((r) => r.event_type);
-    for (const t of ['slot.leased', 'run.namespace.prepared', 'slot.deployed', 'slot.ready', 'run.started', 'run.succeeded', 'slot.released']) {
+    for (const t of ['slot.leased', 'run.namespace.prepared', 'slot.deployed', 'slot.ready', 'run.agent.token.issued', 'run.started', 'run.agent.token.revoked', 'run.succeeded', 'slot.released']) {
       assert.equal(types.filter((x) => x === t).length, 1, `${t} exactly once: ${types.join(', ')}`);
     }
     const units = rows.filter((r) => r.event_type === 'slot.unit.ready').map((r) => (r.payload as { unit: string }).unit);

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listFlowEvents, type FlowEventRow } from '@codex-k8s/db';
-import { KUBE_SERVICES, serviceKubeconfigPath } from '@codex-k8s/stack';
+import { KUBE_SERVICES, agentGatewayListener, serviceKubeconfigPath, type GatewayListener } from '@codex-k8s/stack';
 import { seedSampleProject } from '../../scripts/dev/seed.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@codex-k8s/kube';
@@ -40,6 +40,8 @@ export interface Platform {
   readonly replicas: Map<string, RunningService[]>;
   /** The proxies in front of the `proxied` servers: the test's fault switch (the test's own clients bypass them). */
   readonly proxies: Partial<Record<ProxiedServer, TcpProxy>>;
+  /** agent-gateway's URL as agents get it (when the platform runs agent-gateway on a stack with a real node). */
+  readonly gatewayUrl?: string;
   /** The webhook URL of the first ingress replica. */
   readonly baseUrl: string;
   /** The webhook URL of every ingress replica. */
@@ -140,6 +142,19 @@ export async function startPlatform(
   const projectId = await seedSampleProject(tdb.db);
   await opts.before?.(tdb.db);
   const { proxies, databaseUrl, natsUrl, kubeconfigs } = await proxiedServers(tdb.url, opts.proxied ?? [], opts.kubeconfigs ?? {});
+  // agent-gateway (when asked for) listens where the real node's pods reach it; each replica on its own port, kept
+  // across restarts (agents were given the first one's URL).
+  const withGateway = (opts.services ?? PLATFORM_SERVICE_ORDER).includes('agent-gateway');
+  const gateways = new Map<number, GatewayListener>();
+  const gatewayOf = async (replica: number): Promise<GatewayListener | undefined> => {
+    if (!withGateway) return undefined;
+    const known = gateways.get(replica);
+    if (known) return known;
+    const l = await agentGatewayListener(process.env);
+    if (l) gateways.set(replica, l);
+    return l;
+  };
+  const firstGateway = await gatewayOf(0);
   const env: Record<string, string> = {
     ...uniqueBus(),
     NATS_URL: natsUrl,
@@ -153,6 +168,7 @@ export async function startPlatform(
     CODEXK8S_NAMESPACE_SWEEP_INTERVAL_MS: '2000',
     CODEXK8S_NAMESPACE_SWEEP_GRACE_MS: '3000',
     BUS_ACK_WAIT_MS: '10000',
+    ...(firstGateway ? { CODEXK8S_AGENT_GATEWAY_URL: firstGateway.url } : {}),
     ...opts.env,
   };
   const services = new Map<string, RunningService>();
@@ -160,7 +176,9 @@ export async function startPlatform(
   const count = Math.max(opts.replicas ?? 1, 1);
   const startOne = async (name: string, replica: number, extra: Record<string, string> = {}): Promise<RunningService> => {
     const kubeconfig = extra.KUBECONFIG ?? kubeconfigs[name];
-    return startService(name, { ...env, ...extra }, { http: name === 'webhook-ingress', replica, ...(kubeconfig ? { kubeconfig } : {}) });
+    const gw = name === 'agent-gateway' ? await gatewayOf(replica) : undefined;
+    const listen: Record<string, string> = gw ? { HTTP_HOST: gw.host, HTTP_PORT: String(gw.port) } : {};
+    return startService(name, { ...env, ...listen, ...extra }, { http: name === 'webhook-ingress' || (name === 'agent-gateway' && !gw), replica, ...(kubeconfig ? { kubeconfig } : {}) });
   };
   const stopAll = async (): Promise<void> => {
     await Promise.all([...replicas.values()].flat().map((s) => s.stop()));
@@ -181,6 +199,8 @@ export async function startPlatform(
     await tdb.drop();
     throw err;
   }
+  const localGateway = services.get('agent-gateway')?.httpPort;
+  const gatewayUrl = firstGateway?.url ?? (localGateway ? `http://127.0.0.1:${localGateway}` : undefined);
   const baseUrls = (replicas.get('webhook-ingress') ?? []).map((s) => `http://127.0.0.1:${s.httpPort ?? 0}`);
   const baseUrl = baseUrls[0] ?? 'http://127.0.0.1:0';
   let turn = 0;
@@ -194,6 +214,7 @@ export async function startPlatform(
     proxies,
     baseUrl,
     baseUrls,
+    ...(gatewayUrl ? { gatewayUrl } : {}),
     projectId,
     async deliver(body, event = 'issues', delivery = randomUUID()) {
       const url = baseUrls[turn++ % Math.max(baseUrls.length, 1)] ?? baseUrl;

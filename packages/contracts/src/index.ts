@@ -62,6 +62,7 @@ export {
   RunNamespaceCleanupSkippedV1,
   RunNamespacePreparedData,
   RunNamespacePreparedV1,
+  RunRef,
   RunStartedData,
   RunStartedV1,
   RunSucceededV1,
@@ -82,3 +83,33 @@ export {
   SlotUnitReadyV1,
 } from './events/slot.js';
 export { EVENT_CATALOG, findEvent } from './events/catalog.js';
+export {
+  AgentFinishedData,
+  AgentFinishedV1,
+  AgentLogAppendedData,
+  AgentLogAppendedV1,
+  AgentPhaseData,
+  AgentReadyV1,
+  AgentStartedV1,
+  AgentStatusData,
+  AgentStatusReportedV1,
+  AgentTokenIssuedData,
+  AgentTokenIssuedV1,
+  AgentTokenRevokedData,
+  AgentTokenRevokedV1,
+  ArtifactAddedData,
+  ArtifactAddedV1,
+  PullRequestCreatedData,
+  PullRequestCreatedV1,
+} from './events/agent.js';
+export {
+  AGENT_API,
+  AcceptedResponse,
+  AgentReportRequest,
+  AgentReportType,
+  ArtifactKind,
+  ArtifactName,
+  ArtifactRequest,
+  ErrorResponse,
+  LogChunkRequest,
+} from './agent-api.js';

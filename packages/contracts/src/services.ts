@@ -1,4 +1,4 @@
-/** The seven services; each name is its folder, durable consumer, field manager, OTel service.name and log name. */
+/** The services (the seven of the design and agent-gateway); each name is its folder, durable consumer, field manager, OTel service.name and log name. */
 export const SERVICE_NAMES = [
   'webhook-ingress',
   'planner',
@@ -7,5 +7,6 @@ export const SERVICE_NAMES = [
   'tls-watcher',
   'agent-launcher',
   'audit-writer',
+  'agent-gateway',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { Gauge, register } from 'prom-client';
 import { migrateToLatest } from './migrate.js';
+import type { AgentArtifactsTable, AgentLogChunksTable, AgentReportsTable, AgentTokensTable } from './tables/agent.table.js';
 import type { FlowEventsTable } from './tables/flow-events.table.js';
 import type { AgentRunsTable, ProjectMembersTable, ProjectsTable, RepositoriesTable, RuntimeDeployTasksTable, NamespaceOwnersTable, LeasesTable, SlotsTable, UsersTable } from './tables/platform.table.js';
 import type { WebhookDeliveriesTable } from './tables/webhook-deliveries.table.js';
@@ -18,6 +19,10 @@ export interface Database {
   runtime_deploy_tasks: RuntimeDeployTasksTable;
   namespace_owners: NamespaceOwnersTable;
   leases: LeasesTable;
+  agent_tokens: AgentTokensTable;
+  agent_reports: AgentReportsTable;
+  agent_artifacts: AgentArtifactsTable;
+  agent_log_chunks: AgentLogChunksTable;
 }
 
 export type Db = Kysely<Database>;

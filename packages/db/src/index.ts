@@ -17,3 +17,21 @@ export type { DeployProgress, DesiredDeploy } from './repositories/deploy-tasks.
 export { claimNamespace, namespaceOwner } from './repositories/namespace-owners.repository.js';
 export { tryAcquireLease } from './repositories/leases.repository.js';
 export { listStalledRuns } from './repositories/stalled-runs.repository.js';
+export {
+  addArtifact,
+  agentFinishOf,
+  agentLogTail,
+  agentTokenOf,
+  appendLogChunk,
+  findAgentByTokenHash,
+  getArtifact,
+  issueAgentToken,
+  listAgentReports,
+  listArtifacts,
+  listLogChunks,
+  purgeLogChunks,
+  recordAgentReport,
+  revokeAgentToken,
+} from './repositories/agent.repository.js';
+export type { AgentIdentity, StoreOutcome } from './repositories/agent.repository.js';
+export type { AgentArtifactRow, AgentLogChunkRow, AgentReportRow, AgentTokenRow } from './tables/agent.table.js';

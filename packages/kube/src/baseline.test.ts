@@ -17,6 +17,7 @@ const spec: BaselineSpec = {
   networkPolicy: 'codex-run-isolation',
   ingressFromNamespaces: ['ingress-nginx'],
   egressBlockedCidrs: ['10.0.0.0/8', '169.254.0.0/16', 'fc00::/7'],
+  platformNamespace: 'codex-k8s-system',
 };
 
 test('the baseline is SA, Role, RoleBinding, ResourceQuota, LimitRange, NetworkPolicy in that order', () => {
@@ -63,7 +64,7 @@ test('the NetworkPolicy admits the namespace itself and the ingress controller, 
   assert.deepEqual(np.spec.ingress, [{ from: [{ podSelector: {} }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }] }]);
 });
 
-test('egress: the namespace, the ingress controller, cluster DNS and public addresses only, per address family', () => {
+test('egress: the namespace, the ingress controller, cluster DNS, agent-gateway and public addresses only, per address family', () => {
   const egressOf = (s: BaselineSpec) => (buildBaseline('ns1', s, keys).find((o) => o.kind === 'NetworkPolicy') as unknown as { spec: { egress: unknown[] } }).spec.egress;
   const ingressNs = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } };
   const dns = {
@@ -73,14 +74,21 @@ test('egress: the namespace, the ingress controller, cluster DNS and public addr
       { port: 53, protocol: 'TCP' },
     ],
   };
+  // Only agent-gateway's pods of the platform namespace, only its API port (both selectors in one peer: AND).
+  const gateway = (ns: string) => ({
+    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'agent-gateway' } } }],
+    ports: [{ port: 8080, protocol: 'TCP' }],
+  });
   assert.deepEqual(egressOf(spec), [
     { to: [{ podSelector: {} }, ingressNs] },
     dns,
+    gateway('codex-k8s-system'),
     { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8', '169.254.0.0/16'] } }, { ipBlock: { cidr: '::/0', except: ['fc00::/7'] } }] },
   ]);
   // Nothing blocked in a family: that family's whole range, with no `except` at all.
-  const open = egressOf({ ...spec, ingressFromNamespaces: [], egressBlockedCidrs: ['10.0.0.0/8'] });
-  assert.deepEqual(open, [{ to: [{ podSelector: {} }] }, dns, { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }, { ipBlock: { cidr: '::/0' } }] }]);
+  // The platform namespace as configured (CODEXK8S_PLATFORM_NAMESPACE), never a fixed name.
+  const open = egressOf({ ...spec, ingressFromNamespaces: [], egressBlockedCidrs: ['10.0.0.0/8'], platformNamespace: 'platform' });
+  assert.deepEqual(open, [{ to: [{ podSelector: {} }] }, dns, gateway('platform'), { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.0.0.0/8'] } }, { ipBlock: { cidr: '::/0' } }] }]);
 });
 
 test('the default blocked networks are the private and link-local ranges, and a bad CIDR is refused', () => {

@@ -19,7 +19,15 @@ export interface BaselineSpec {
    * Private and link-local ranges by default, which hold the bus, Postgres, the apiserver and other tenants' pods.
    */
   readonly egressBlockedCidrs: readonly string[];
+  /**
+   * The platform namespace (CODEXK8S_PLATFORM_NAMESPACE), where agent-gateway runs: the run's pods may reach its
+   * pods there on AGENT_GATEWAY_PORT, although the namespace's addresses are private (blocked above).
+   */
+  readonly platformNamespace: string;
 }
+
+/** agent-gateway's API port on its pods (deploy/base/agent-gateway: container port `http`, HTTP_PORT). */
+export const AGENT_GATEWAY_PORT = 8080;
 
 /**
  * The S2D3 "debug" Role: read the workloads of the namespace, exec into pods, nothing else and never Secrets.
@@ -34,7 +42,8 @@ export const RUNNER_RULES = [
 /**
  * The baseline objects of a run namespace, in apply order: ServiceAccount, Role, RoleBinding, ResourceQuota,
  * LimitRange and (unless disabled) a NetworkPolicy that admits traffic only from inside the namespace and from the
- * ingress controller's namespace(s), and lets traffic out only to those, to DNS and to public addresses. Pure.
+ * ingress controller's namespace(s), and lets traffic out only to those, to DNS, to agent-gateway and to public
+ * addresses. Pure.
  */
 export function buildBaseline(namespace: string, spec: BaselineSpec, keys: LabelKeys): KubernetesObject[] {
   const metadata = (name: string) => ({ name, namespace, labels: { [keys.managedBy]: MANAGED_BY } });
@@ -90,10 +99,22 @@ const DNS = {
   ],
 };
 
+/** agent-gateway's pods in the platform namespace, its API port only: where agents report with their run token. */
+const agentGateway = (platformNamespace: string) => ({
+  to: [
+    {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': platformNamespace } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'agent-gateway' } },
+    },
+  ],
+  ports: [{ port: AGENT_GATEWAY_PORT, protocol: 'TCP' }],
+});
+
 /**
  * The run namespace's NetworkPolicy spec. Ingress: the namespace itself and the ingress controller's namespaces.
- * Egress: the namespace itself, cluster DNS, the ingress controller (a slot reaching its own public URL) and the
- * outside world as `0.0.0.0/0` and `::/0` minus the blocked networks. Pure.
+ * Egress: the namespace itself, cluster DNS, agent-gateway's API port in the platform namespace, the ingress
+ * controller (a slot reaching its own public URL) and the outside world as `0.0.0.0/0` and `::/0` minus the blocked
+ * networks. Pure.
  */
 function isolation(spec: BaselineSpec): Record<string, unknown> {
   const ingressNamespaces = (spec.ingressFromNamespaces ?? []).map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }));
@@ -107,6 +128,7 @@ function isolation(spec: BaselineSpec): Record<string, unknown> {
     egress: [
       { to: [{ podSelector: {} }, ...ingressNamespaces] },
       DNS,
+      agentGateway(spec.platformNamespace),
       { to: [world('0.0.0.0/0', v4), world('::/0', v6)] },
     ],
   };

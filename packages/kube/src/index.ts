@@ -6,7 +6,7 @@ export { isManagedNamespace, isManagedRunNamespace, isOwnedBy, labelKeys, MANAGE
 export type { LabelKeys, RunIdentity } from './labels.js';
 export { buildBaseline, RUNNER_RULES } from './baseline.js';
 export type { BaselineSpec } from './baseline.js';
-export { AGENT_UID, buildAgentJob, exitCodeOf, judgeJob, newestPodsFirst } from './job.js';
+export { AGENT_TOKEN_FILE, AGENT_TOKEN_MOUNT, AGENT_UID, agentTokenSecretName, buildAgentJob, buildAgentTokenSecret, exitCodeOf, judgeJob, newestPodsFirst } from './job.js';
 export type { AgentJobSpec, JobObservation, JobVerdict } from './job.js';
 export { blockedContainerOf } from './pod-state.js';
 export type { BlockedContainer } from './pod-state.js';

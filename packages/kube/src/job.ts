@@ -1,4 +1,4 @@
-import type { V1ContainerStatus, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { V1ContainerStatus, V1Job, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { MANAGED_BY, type LabelKeys } from './labels.js';
 import { toLabelValue } from './names.js';
 import { blockedContainerOf } from './pod-state.js';
@@ -19,6 +19,42 @@ export interface AgentJobSpec {
   readonly ttlSecondsAfterFinished: number;
   readonly activeDeadlineSeconds: number;
   readonly env?: Readonly<Record<string, string>>;
+  /** The agent contract: the gateway URL and the run's token Secret, mounted as a file (agentTokenSecretName). */
+  readonly agent?: {
+    readonly gatewayUrl: string;
+    readonly tokenSecret: string;
+    /** A runner in the image that runs the command and reports to the gateway; unset: `sh -c <command>` itself. */
+    readonly runner?: string;
+  };
+}
+
+/** Where the agent's token file is mounted, and its name there. */
+export const AGENT_TOKEN_MOUNT = '/var/run/secrets/codex-k8s/agent';
+export const AGENT_TOKEN_FILE = `${AGENT_TOKEN_MOUNT}/token`;
+const TOKEN_VOLUME = 'agent-token';
+
+/** The name of a run's token Secret (the admission policy pins agent-launcher to exactly this name). Pure. */
+export function agentTokenSecretName(runId: string): string {
+  return `codex-k8s-agent-token-${toLabelValue(runId)}`;
+}
+
+/**
+ * A run's token Secret, owned by its Job (so a code-only run's Secret in the platform namespace goes with the Job's
+ * TTL; a run namespace's goes with the namespace). Pure.
+ */
+export function buildAgentTokenSecret(o: { runId: string; namespace: string; token: string; job: { name: string; uid: string } }, keys: LabelKeys): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: agentTokenSecretName(o.runId),
+      namespace: o.namespace,
+      labels: { 'app.kubernetes.io/name': 'codex-k8s-run', 'app.kubernetes.io/managed-by': MANAGED_BY, [keys.runId]: toLabelValue(o.runId) },
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: o.job.name, uid: o.job.uid }],
+    },
+    type: 'Opaque',
+    stringData: { token: o.token },
+  };
 }
 
 /** The uid and gid agent containers run as: not root, and no user of a typical image (distroless's `nonroot`). */
@@ -38,6 +74,8 @@ export function buildAgentJob(spec: AgentJobSpec, keys: LabelKeys): V1Job {
     CODEXK8S_SLOT_NO: String(spec.slotNo),
     CODEXK8S_RUNTIME_MODE: spec.runtimeMode,
     ...spec.env,
+    ...(spec.agent ? { CODEXK8S_AGENT_GATEWAY_URL: spec.agent.gatewayUrl, CODEXK8S_AGENT_TOKEN_FILE: AGENT_TOKEN_FILE } : {}),
+    ...(spec.agent?.runner ? { CODEXK8S_AGENT_COMMAND: spec.command } : {}),
   };
   return {
     apiVersion: 'batch/v1',
@@ -66,12 +104,15 @@ export function buildAgentJob(spec: AgentJobSpec, keys: LabelKeys): V1Job {
           shareProcessNamespace: true,
           ...(spec.serviceAccount ? { serviceAccountName: spec.serviceAccount } : {}),
           securityContext: { runAsNonRoot: true, runAsUser: AGENT_UID, runAsGroup: AGENT_UID, seccompProfile: { type: 'RuntimeDefault' } },
+          // The token as a read-only file (never an env var, which `env` or a crash dump would show).
+          ...(spec.agent ? { volumes: [{ name: TOKEN_VOLUME, secret: { secretName: spec.agent.tokenSecret, defaultMode: 0o444 } }] } : {}),
           containers: [
             {
               name: 'run',
               image: spec.image,
-              command: ['sh', '-c', spec.command],
+              command: spec.agent?.runner ? [spec.agent.runner] : ['sh', '-c', spec.command],
               env: Object.entries(env).map(([name, value]) => ({ name, value })),
+              ...(spec.agent ? { volumeMounts: [{ name: TOKEN_VOLUME, mountPath: AGENT_TOKEN_MOUNT, readOnly: true }] } : {}),
               securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
             },
           ],

@@ -12,3 +12,5 @@ export { startPeriodic } from './periodic.js';
 export type { Periodic } from './periodic.js';
 export { EXIT_UNHANDLED, installProcessPolicy } from './process-policy.js';
 export { counter, enableProcessMetrics, gauge, histogram } from './metrics.js';
+export { connectionsCheckingIntervalMs, createEdgeServer } from './edge-server.js';
+export type { EdgeLimits, EdgeRefusal } from './edge-server.js';

@@ -22,3 +22,5 @@ export type { NodeDaemon, NodeHandle } from './node.js';
 export { checkSlotPage, localCaPem } from './ingress/check.js';
 export type { SlotPageCheck } from './ingress/check.js';
 export type { ProxyHandle } from './ingress/start.js';
+export { agentGatewayListener } from './gateway.js';
+export type { GatewayListener } from './gateway.js';

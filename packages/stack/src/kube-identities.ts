@@ -106,6 +106,7 @@ async function waitForAdmissionPolicies(dir: string): Promise<void> {
   const provisioner = as('namespace-provisioner').makeApiClient(CoreV1Api);
   const deployer = as('deployer').makeApiClient(CoreV1Api);
   const launcher = as('agent-launcher').makeApiClient(BatchV1Api);
+  const launcherCore = as('agent-launcher').makeApiClient(CoreV1Api);
   const probe = { metadata: { name: 'codex-k8s-admission-probe' } };
   const job = { ...probe, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'probe', image: 'busybox' }] } } } };
   const refused = (write: Promise<unknown>): Promise<boolean> =>
@@ -118,6 +119,7 @@ async function waitForAdmissionPolicies(dir: string): Promise<void> {
       refused(provisioner.createNamespace({ body: probe, dryRun: 'All' })),
       refused(deployer.createNamespacedConfigMap({ namespace: 'default', body: probe, dryRun: 'All' })),
       refused(launcher.createNamespacedJob({ namespace: 'default', body: job, dryRun: 'All' })),
+      refused(launcherCore.createNamespacedSecret({ namespace: 'default', body: { ...probe, type: 'Opaque' }, dryRun: 'All' })),
     ]);
     return results.every(Boolean);
   }, { timeoutMs: 30_000 });

@@ -69,11 +69,25 @@ export function freeSubnetOctet(used: readonly string[]): number {
   throw new Error(`no free /24 left in ${SUBNET_PREFIX}.0.0/16 for another stack node`);
 }
 
-/** A host port pods may open connections to (everything else on the host, and beyond it, is closed to them). */
+/** A host port (or ports `port`..`lastPort`) pods may open connections to (everything else on the host, and beyond it, is closed to them). */
 export interface PodEgress {
   readonly port: number;
+  readonly lastPort?: number;
   readonly protocols: readonly ('tcp' | 'udp')[];
 }
+
+/**
+ * The host ports agent-gateway listens on for the node's pods (on the host end of the link, so only this stack's
+ * pods reach them): a range, so several gateways (replicas, parallel test platforms) can listen at once. Below
+ * Linux's ephemeral range, so an outgoing connection never holds one.
+ */
+export const AGENT_GATEWAY_PORTS = { first: 28_080, last: 28_111 } as const;
+
+/** What pods of the node may reach on the host: the cluster DNS and agent-gateway. */
+export const POD_EGRESS: readonly PodEgress[] = [
+  { port: 53, protocols: ['udp', 'tcp'] },
+  { port: AGENT_GATEWAY_PORTS.first, lastPort: AGENT_GATEWAY_PORTS.last, protocols: ['tcp'] },
+];
 
 /**
  * nftables rules loaded into the node's namespace (a table of its own, so kube-proxy's rules never touch it): pods
@@ -83,7 +97,7 @@ export interface PodEgress {
  */
 export function podFirewall(net: NodeNetwork, egress: readonly PodEgress[]): string {
   // By the interface packets come in on, not their source address (a pod with NET_RAW can forge that).
-  const allow = egress.map((e) => `    iifname "${POD_BRIDGE}" oifname "${UPLINK}" ip daddr ${net.hostAddress} meta l4proto { ${e.protocols.join(', ')} } th dport ${e.port} accept`);
+  const allow = egress.map((e) => `    iifname "${POD_BRIDGE}" oifname "${UPLINK}" ip daddr ${net.hostAddress} meta l4proto { ${e.protocols.join(', ')} } th dport ${e.lastPort ? `${e.port}-${e.lastPort}` : e.port} accept`);
   return [
     'table inet codex_pods {',
     '  chain forward {',

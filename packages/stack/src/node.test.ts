@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { corefile, emptyIptablesTables, freeSubnetOctet, kubeletChains, kubeletConfig, nodeNetwork, podFirewall } from './node-config.js';
+import { AGENT_GATEWAY_PORTS, corefile, emptyIptablesTables, freeSubnetOctet, kubeletChains, kubeletConfig, nodeNetwork, podFirewall, POD_EGRESS } from './node-config.js';
 import { writeOciArchive } from './oci.js';
 
 test('each stack node takes the first /24 of 10.88.0.0/16 that no interface uses', () => {
@@ -59,6 +59,9 @@ test('pods may open connections to the listed host ports only; new connections t
   assert.doesNotMatch(rules, /saddr/, 'never by source address, which a pod can forge');
   assert.match(rules, /ip daddr 10\.88\.3\.253 meta l4proto \{ udp, tcp \}/);
   assert.doesNotMatch(podFirewall(nodeNetwork(3), []), / accept$/m);
+  const stack = podFirewall(nodeNetwork(3), POD_EGRESS);
+  assert.match(stack, new RegExp(`ip daddr 10\\.88\\.3\\.253 meta l4proto \\{ tcp \\} th dport ${AGENT_GATEWAY_PORTS.first}-${AGENT_GATEWAY_PORTS.last} accept`), 'the agent gateway range, TCP only');
+  assert.equal(stack.match(/ accept$/gm)?.length, 2, 'DNS and the gateway, nothing else');
 });
 
 test('cluster DNS answers only the cluster zones, on the host end of the link, and forwards nothing off the machine', () => {

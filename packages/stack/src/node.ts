@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@codex-k8s/kube';
 import { ensureDebianPackages } from './debian.js';
-import { cniConfig, containerdConfig, corefile, freeSubnetOctet, kubeletConfig, nodeNameOf, nodeNetwork, podFirewall, proxyAddress, REAL_NODE_LABEL, UPLINK, type NodeNetwork } from './node-config.js';
+import { AGENT_GATEWAY_PORTS, cniConfig, containerdConfig, corefile, freeSubnetOctet, kubeletConfig, nodeNameOf, nodeNetwork, podFirewall, POD_EGRESS, proxyAddress, REAL_NODE_LABEL, UPLINK, type NodeNetwork } from './node-config.js';
 import { COREDNS_USER, INGRESS_PROXY_USER, tokenOf } from './kube.js';
 import { startProxy, stopProxy, type ProxyHandle } from './ingress/start.js';
 import { clusterCaPem, kubeconfigYaml } from './kubeconfig.js';
@@ -32,6 +32,8 @@ export interface NodeHandle {
   readonly pids: Readonly<Record<'containerd' | 'kubelet' | 'kubeProxy' | 'coredns' | 'apiRelay' | 'apiRelayInNode', number>>;
   /** The TLS proxy in front of the node's Ingresses (set once it started). */
   readonly proxy?: ProxyHandle;
+  /** The host ports the pod firewall opens for agent-gateway (absent: a node started before it did). */
+  readonly agentGatewayPorts?: { readonly first: number; readonly last: number };
   /** The command lines of containerd and the kubelet, and the kubelet's health port: what a restart after a crash needs. */
   readonly daemons?: { readonly containerd: readonly string[]; readonly kubelet: readonly string[]; readonly kubeletHealthz: number };
 }
@@ -69,7 +71,7 @@ function createNetwork(netns: string, net: NodeNetwork): void {
   run('ip', ['route', 'add', net.podSubnet, 'via', net.nodeAddress]);
   // Forwarding is a per-namespace setting: the host's own stays as it was.
   run(...inNode(netns, 'sh', ['-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']));
-  run(...inNode(netns, 'nft', ['-f', '-']), podFirewall(net, [{ port: 53, protocols: ['udp', 'tcp'] }]));
+  run(...inNode(netns, 'nft', ['-f', '-']), podFirewall(net, POD_EGRESS));
 }
 
 /**
@@ -130,7 +132,7 @@ export async function startNode(opts: { stackName: string; stateDir: string; kub
   const socket = join(dir, 'containerd', 'containerd.sock');
   for (const d of ['containerd', 'cni/net.d', 'cni/ipam', 'kubelet/root', 'kubelet/logs', 'kubelet/pki', 'dns']) mkdirSync(join(dir, d), { recursive: true });
   const pids = { containerd: 0, kubelet: 0, kubeProxy: 0, coredns: 0, apiRelay: 0, apiRelayInNode: 0 };
-  const handle: { -readonly [K in keyof NodeHandle]: NodeHandle[K] } = { name, dir, netns, network: net, cgroupRoot, socket, pids };
+  const handle: { -readonly [K in keyof NodeHandle]: NodeHandle[K] } = { name, dir, netns, network: net, cgroupRoot, socket, pids, agentGatewayPorts: AGENT_GATEWAY_PORTS };
   const log = (n: string): string => join(dir, `${n}.log`);
   try {
     recordHostSettings();

@@ -60,6 +60,7 @@ export function stackEnv(s: StackState): Record<string, string> {
     env.CODEXK8S_REAL_NODE = s.node.name;
     env.CODEXK8S_REAL_NODE_CONTAINERD = s.node.socket;
     env.CODEXK8S_REAL_NODE_ADDRESS = s.node.network.hostAddress;
+    if (s.node.agentGatewayPorts) env.CODEXK8S_AGENT_GATEWAY_PORTS = `${s.node.agentGatewayPorts.first}-${s.node.agentGatewayPorts.last}`;
     if (s.node.proxy) env.CODEXK8S_SLOT_PROXY_ADDRESS = s.node.proxy.address;
   }
   return env;
@@ -224,7 +225,8 @@ export function stackStatus(s: StackState): Record<string, boolean> {
 
 /** A running stack is reused when it is healthy and runs what is asked for (one started before the real node existed does not). */
 function reusable(s: StackState, want: ReadonlySet<string>): boolean {
-  return stackHealthy(s) && (!want.has('node') || Boolean(s.node?.proxy) || Boolean(s.external.kubeconfig));
+  // A node without the TLS proxy or the gateway's firewall ports was started by an older version: started anew.
+  return stackHealthy(s) && (!want.has('node') || Boolean(s.node?.proxy && s.node.agentGatewayPorts) || Boolean(s.external.kubeconfig));
 }
 
 function stackHealthy(s: StackState): boolean {

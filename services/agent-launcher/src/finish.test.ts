@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RunFailedV1, RunJobNotFoundV1, RunSucceededV1 } from '@codex-k8s/contracts';
 import type { AgentRunRow } from '@codex-k8s/db';
-import { CLAIM_GRACE_MS, nextStep, outcomeOf, terminalOf, terminalOfOutcome } from './finish.js';
+import { CLAIM_GRACE_MS, lastLines, nextStep, outcomeOf, terminalOf, terminalOfOutcome, weighAgentReport } from './finish.js';
 
 const now = new Date('2026-11-30T12:00:00Z');
 const run = (o: Partial<AgentRunRow>): AgentRunRow =>
@@ -45,4 +45,33 @@ test('the outcome a claim records gives back the same terminal (what a recovery 
 test("the agent container's exit code travels with the terminal; a Job that was never found has none", () => {
   assert.equal(terminalOf({ state: 'failed', reason: 'kubernetes job failed', error: null } as never, 3)?.exitCode, 3);
   assert.equal(terminalOf('not_found', 3)?.exitCode, null);
+});
+
+test("the agent's report and the Job are weighed: disagreement ends in run.failed with a reason", () => {
+  const ok = terminalOf({ state: 'succeeded' } as never, 0) as NonNullable<ReturnType<typeof terminalOf>>;
+  const crashed = terminalOf({ state: 'failed', reason: 'kubernetes job failed', error: 'BackoffLimitExceeded' } as never, 137) as NonNullable<ReturnType<typeof terminalOf>>;
+  const log = 'one\n\ntwo\nthree\n';
+  const agreed = weighAgentReport(ok, { exit_code: 0, summary: 'done' }, { expected: true, log });
+  assert.deepEqual([agreed.def, agreed.reason, agreed.error, agreed.exitCode], [RunSucceededV1, null, null, 0], 'both agree on success');
+  const denied = weighAgentReport(ok, { exit_code: 2, summary: 'tests failed' }, { expected: true, log });
+  assert.deepEqual([denied.def, denied.reason, denied.error, denied.exitCode], [RunFailedV1, 'agent_reported_failure', 'the Job succeeded but the agent reported exit code 2: tests failed', 0]);
+  const silent = weighAgentReport(ok, undefined, { expected: true, log });
+  assert.deepEqual([silent.def, silent.reason], [RunFailedV1, 'agent_not_reported']);
+  assert.match(silent.error ?? '', /never reported its end; last log lines:\none\ntwo\nthree$/);
+  assert.equal(weighAgentReport(ok, undefined, { expected: false, log }).def, RunSucceededV1, 'a plain command (no runner) is not expected to report');
+  const died = weighAgentReport(crashed, undefined, { expected: true, log: 'working\nSegmentation fault' });
+  assert.deepEqual([died.def, died.reason, died.exitCode], [RunFailedV1, 'kubernetes job failed', 137]);
+  assert.equal(died.error, 'BackoffLimitExceeded; the agent never reported its end; last log lines:\nworking\nSegmentation fault');
+  const claimed = weighAgentReport(crashed, { exit_code: 0, summary: null }, { expected: true, log });
+  assert.equal(claimed.def, RunFailedV1, "the agent's word never turns a failed Job into a success");
+  assert.match(claimed.error ?? '', /reported success/);
+  assert.equal(weighAgentReport({ ...ok, exitCode: null }, { exit_code: 0, summary: null }, { expected: true, log: '' }).exitCode, 0, "the agent's exit code when the container's is unknown");
+  const gone = terminalOf('not_found') as NonNullable<ReturnType<typeof terminalOf>>;
+  assert.equal(weighAgentReport(gone, undefined, { expected: true, log }), gone);
+});
+
+test('lastLines keeps the last non-empty lines, each bounded', () => {
+  assert.equal(lastLines('a\n\nb\nc\n', 2), 'b\nc');
+  assert.equal(lastLines(`${'x'.repeat(400)}\n`, 1).length, 301);
+  assert.equal(lastLines(''), '');
 });

@@ -54,3 +54,48 @@ export function nextStep(run: AgentRunRow | undefined, now: Date, graceMs: numbe
   if (!run.outcome) return 'observe';
   return now.getTime() - new Date(run.updated_at).getTime() >= graceMs ? 'settle' : 'wait';
 }
+
+/** The agent's own `finished` report (agent-gateway stored it), as weighed against the Job. */
+export interface AgentFinish {
+  readonly exit_code: number | null;
+  readonly summary: string | null;
+}
+
+/** The last `n` non-empty lines of a log, each cut to 300 characters. Pure. */
+export function lastLines(log: string, n = 20): string {
+  return log
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '')
+    .slice(-n)
+    .map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l))
+    .join('\n');
+}
+
+/**
+ * The run's result from both witnesses: the Job's terminal and the agent's own `finished` report. Pure.
+ * - The agent reported failure while the Job succeeded: run.failed, reason `agent_reported_failure`.
+ * - The agent never reported while one was expected (a runner was configured): a succeeded Job ends in run.failed,
+ *   reason `agent_not_reported` (its results never reached the platform); a failed Job keeps its reason and its
+ *   error says the agent never reported, with the last lines of its log (`log`).
+ * - A failed Job is never turned into a success by the agent's word; the error then says what the agent claimed.
+ * The exit code is the container's, else the one the agent reported.
+ */
+export function weighAgentReport(t: Terminal, report: AgentFinish | undefined, o: { expected: boolean; log: string }): Terminal {
+  if (t.def === RunJobNotFoundV1) return t;
+  const exitCode = t.exitCode ?? report?.exit_code ?? null;
+  const tail = lastLines(o.log);
+  const withTail = (text: string): string => (tail ? `${text}; last log lines:\n${tail}` : text);
+  if (t.status === 'succeeded') {
+    if (report && report.exit_code !== 0) {
+      const error = `the Job succeeded but the agent reported exit code ${report.exit_code}${report.summary ? `: ${report.summary.slice(0, 1_000)}` : ''}`;
+      return { def: RunFailedV1, status: 'failed', reason: 'agent_reported_failure', error, exitCode };
+    }
+    if (!report && o.expected) return { def: RunFailedV1, status: 'failed', reason: 'agent_not_reported', error: withTail('the Job succeeded but the agent never reported its end'), exitCode };
+    return { ...t, exitCode };
+  }
+  const jobError = t.error ? `${t.error}; ` : '';
+  if (!report && o.expected) return { ...t, error: withTail(`${jobError}the agent never reported its end`), exitCode };
+  if (report?.exit_code === 0) return { ...t, error: `${jobError}the agent reported success (exit code 0) but the Job failed`, exitCode };
+  return { ...t, exitCode };
+}

@@ -1,12 +1,13 @@
-import { runEndedEventId } from '@codex-k8s/contracts';
-import { claimRunFinish, completeRunFinish, getRun, listRunsByStatus, setRunLogsTail, type AgentRunRow } from '@codex-k8s/db';
+import { RunJobNotFoundV1, runEndedEventId } from '@codex-k8s/contracts';
+import { agentFinishOf, agentLogTail, claimRunFinish, completeRunFinish, getRun, listRunsByStatus, setRunLogsTail, type AgentRunRow } from '@codex-k8s/db';
 import { observeRunPhase, publishCaused } from '@codex-k8s/flow';
 import { exitCodeOf, judgeJob, newestPodsFirst, orUndefinedIfNotFound, type JobVerdict } from '@codex-k8s/kube';
 import { counter, errorMessage, startPeriodic } from '@codex-k8s/runtime';
 import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { LauncherDeps } from './deps.js';
-import { nextStep, outcomeOf, terminalOf, terminalOfOutcome, type Terminal } from './finish.js';
+import { nextStep, outcomeOf, terminalOf, terminalOfOutcome, weighAgentReport, type Terminal } from './finish.js';
 import { createRunQueue, type RunQueue } from './run-queue.js';
+import { revokeRunToken } from './token.js';
 
 /**
  * Finish attempts and finishes, by outcome: `attempted` (a terminal Job seen, the finish claimed for it),
@@ -47,14 +48,30 @@ async function logsTail(deps: LauncherDeps, pods: readonly V1Pod[], namespace: s
   }
 }
 
+/** How much of the agent's output is kept with the run (setRunLogsTail keeps this much). */
+const TAIL_CHARS = 64_000;
+
+/**
+ * The agent's output: the pod's log while it can be read (it also has what the runner printed itself, and what a
+ * crashed runner never sent), else the log the agent streamed to agent-gateway (pods gone, nodes without logs).
+ */
+async function agentOutput(deps: LauncherDeps, runId: string, pods: readonly V1Pod[], namespace: string): Promise<string> {
+  const fromPod = await logsTail(deps, pods, namespace);
+  if (!fromPod.startsWith('(logs unavailable')) return fromPod;
+  const streamed = await agentLogTail(deps.db, runId, TAIL_CHARS).catch(() => '');
+  return streamed ? `(from the log the agent streamed; the pod's: ${fromPod.slice(1, -1)})\n${streamed}` : fromPod;
+}
+
 /**
  * The side effects of a claimed finish: the agent's output stored with the run first (the terminal event makes the
  * namespace go, and its pods with it; a settle after a crash keeps what an earlier attempt stored), then the terminal
  * event (its id is the same for every outcome of the run and every attempt, so a settle repeated after a crash is
  * deduplicated by JetStream and by flow_events), then the final status.
  */
-async function settle(deps: LauncherDeps, run: AgentRunRow & { job_name: string; job_namespace: string }, t: Terminal, pods: readonly V1Pod[]): Promise<void> {
-  if (run.agent_logs_tail === null) await setRunLogsTail(deps.db, run.id, await logsTail(deps, pods, run.job_namespace));
+async function settle(deps: LauncherDeps, run: AgentRunRow & { job_name: string; job_namespace: string; project_id: string; runtime_mode: 'full-env' | 'code-only' }, t: Terminal, pods: readonly V1Pod[], output?: string): Promise<void> {
+  if (run.agent_logs_tail === null) await setRunLogsTail(deps.db, run.id, output ?? (await agentOutput(deps, run.id, pods, run.job_namespace)));
+  // The verdict is in: the agent's token stops working before anyone hears the run ended.
+  await revokeRunToken(deps, run);
   // Caused by the Job, not by an event: the run's correlation id, no causation.
   await publishCaused(deps.bus, t.def, { correlationId: run.correlation_id }, {
     runId: run.id,
@@ -93,7 +110,8 @@ export async function evaluateRun(deps: LauncherDeps, runId: string): Promise<vo
   const run = await getRun(deps.db, runId);
   const step = nextStep(run, new Date());
   if (!run?.job_name || !run.job_namespace || step === 'none' || step === 'wait') return;
-  const live = { ...run, job_name: run.job_name, job_namespace: run.job_namespace };
+  if (!run.project_id || !run.runtime_mode) return;
+  const live = { ...run, job_name: run.job_name, job_namespace: run.job_namespace, project_id: run.project_id, runtime_mode: run.runtime_mode };
   if (step === 'settle') {
     const t = run.outcome ? terminalOfOutcome(run.outcome) : undefined;
     if (!t) return;
@@ -104,8 +122,13 @@ export async function evaluateRun(deps: LauncherDeps, runId: string): Promise<vo
     return;
   }
   const seen = await observe(deps, live.job_name, live.job_namespace);
-  const t = terminalOf(seen.verdict, exitCodeOf(seen.pods));
-  if (!t) return;
+  const byJob = terminalOf(seen.verdict, exitCodeOf(seen.pods));
+  if (!byJob) return;
+  // The agent's own report is the second witness (a runner reports `finished` before it exits, so it is stored by now).
+  const report = await agentFinishOf(deps.db, run.id);
+  const expected = deps.agent.runner !== '';
+  const output = expected && !report && byJob.def !== RunJobNotFoundV1 ? await agentOutput(deps, run.id, seen.pods, live.job_namespace) : undefined;
+  const t = weighAgentReport(byJob, report, { expected, log: output ?? '' });
   runFinishTotal.inc({ outcome: 'attempted' });
   const claimed = await claimRunFinish(deps.db, run.id, outcomeOf(t));
   if (!claimed) {
@@ -113,7 +136,7 @@ export async function evaluateRun(deps: LauncherDeps, runId: string): Promise<vo
     return;
   }
   runFinishTotal.inc({ outcome: 'finished' });
-  await settle(deps, live, t, seen.pods);
+  await settle(deps, live, t, seen.pods, output);
 }
 
 /** One resync pass: every running run through the queue (finds what the watch missed, e.g. while this service was down). */

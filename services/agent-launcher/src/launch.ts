@@ -1,10 +1,11 @@
 import { RunStartedV1, type Envelope } from '@codex-k8s/contracts';
 import { getDeployTask, getRun, markRunStarted, type AgentRunRow } from '@codex-k8s/db';
 import { causeOf, endRunWithLaunchError, observeRunPhase, publishCaused, runKindOf, type Cause } from '@codex-k8s/flow';
-import { agentJobName, buildAgentJob, isAlreadyExists, isPermanentKubeError, kubeErrorMessage, toLabelValue } from '@codex-k8s/kube';
+import { agentJobName, agentTokenSecretName, buildAgentJob, isAlreadyExists, isPermanentKubeError, kubeErrorMessage, toLabelValue } from '@codex-k8s/kube';
 import type { V1Job } from '@kubernetes/client-node';
 import type { LauncherDeps } from './deps.js';
 import { placementOf, type JobPlacement } from './target.js';
+import { issueRunToken } from './token.js';
 
 /** The event that asked for the launch: only its ids are used, every fact comes from the run's row. */
 export interface LaunchCause extends Cause {
@@ -30,11 +31,11 @@ export function endsLaunch(opts: { permanent: boolean; lastDelivery: boolean }):
 /** A Job of our name that belongs to another run: never adopted, the launch fails. */
 class ForeignJobError extends Error {}
 
-async function createOrAdopt(deps: LauncherDeps, job: V1Job, runId: string): Promise<{ adopted: boolean }> {
+async function createOrAdopt(deps: LauncherDeps, job: V1Job, runId: string): Promise<{ adopted: boolean; uid: string }> {
   const namespace = job.metadata?.namespace ?? '';
   try {
-    await deps.batch.createNamespacedJob({ namespace, body: job });
-    return { adopted: false };
+    const created = await deps.batch.createNamespacedJob({ namespace, body: job });
+    return { adopted: false, uid: created.metadata?.uid ?? '' };
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }
@@ -42,7 +43,7 @@ async function createOrAdopt(deps: LauncherDeps, job: V1Job, runId: string): Pro
   if (existing.metadata?.labels?.[deps.keys.runId] !== toLabelValue(runId)) {
     throw new ForeignJobError(`job ${namespace}/${existing.metadata?.name ?? ''} exists and belongs to another run`);
   }
-  return { adopted: true };
+  return { adopted: true, uid: existing.metadata?.uid ?? '' };
 }
 
 function jobOf(deps: LauncherDeps, run: AgentRunRow & { project_id: string; runtime_mode: 'full-env' | 'code-only' }, at: JobPlacement): V1Job {
@@ -62,6 +63,7 @@ function jobOf(deps: LauncherDeps, run: AgentRunRow & { project_id: string; runt
       ttlSecondsAfterFinished: deps.job.ttlSecondsAfterFinished,
       activeDeadlineSeconds: deps.job.activeDeadlineSeconds,
       env: at.env,
+      agent: { gatewayUrl: deps.agent.gatewayUrl, tokenSecret: agentTokenSecretName(run.id), ...(deps.agent.runner ? { runner: deps.agent.runner } : {}) },
     },
     deps.keys,
   );
@@ -86,7 +88,11 @@ export async function launchRun(deps: LauncherDeps, trigger: string, cause: Laun
   const ref = { run_id: run.id, project_id: run.project_id, runtime_mode: run.runtime_mode, namespace: run.namespace };
   let adopted: boolean;
   try {
-    ({ adopted } = await createOrAdopt(deps, job, run.id));
+    let uid: string;
+    ({ adopted, uid } = await createOrAdopt(deps, job, run.id));
+    // The token after the Job (its Secret is owned by the Job; the kubelet waits for the Secret to mount it). A run
+    // already running got its token from the launch that started it: a redelivery must not replace a token in use.
+    if (run.status !== 'running') await issueRunToken(deps, live, { name, namespace: at.namespace, uid }, cause);
   } catch (err) {
     const permanent = err instanceof ForeignJobError || isPermanentKubeError(err);
     if (!endsLaunch({ permanent, lastDelivery: cause.lastDelivery ?? false })) throw err;

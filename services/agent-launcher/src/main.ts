@@ -1,7 +1,7 @@
 import { RunCreatedV1, RunNamespacePreparedV1, SlotReadyV1 } from '@codex-k8s/contracts';
 import { consumeEvents, on, runService } from '@codex-k8s/bus';
 import { openServiceDb, pingDb } from '@codex-k8s/db';
-import { labelKeys, loadKubeConfig } from '@codex-k8s/kube';
+import { labelKeys, loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
 import { readConfigOrExit } from '@codex-k8s/runtime';
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { readConfig } from './config.js';
@@ -31,6 +31,7 @@ await runService({
       log,
       batch: kc.makeApiClient(BatchV1Api),
       core: kc.makeApiClient(CoreV1Api),
+      objects: ObjectApplier.forConfig(kc),
       keys: labelKeys(config.CODEXK8S_LABEL_DOMAIN),
       placement: {
         platformNamespace: config.CODEXK8S_PLATFORM_NAMESPACE,
@@ -44,6 +45,11 @@ await runService({
         ttlSecondsAfterFinished: config.CODEXK8S_WORKER_JOB_TTL_SECONDS,
         activeDeadlineSeconds: config.CODEXK8S_WORKER_JOB_ACTIVE_DEADLINE_SECONDS,
         createDeadlineMs: config.CODEXK8S_JOB_CREATE_DEADLINE_MS,
+      },
+      agent: {
+        gatewayUrl: config.CODEXK8S_AGENT_GATEWAY_URL,
+        runner: config.CODEXK8S_WORKER_JOB_RUNNER,
+        tokenGraceSeconds: config.CODEXK8S_AGENT_TOKEN_GRACE_SECONDS,
       },
     };
     const consumer = await consumeEvents(bus, {

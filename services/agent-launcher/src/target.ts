@@ -7,7 +7,7 @@ export interface JobPlacement {
   readonly namespace: string;
   readonly serviceAccount: string;
   readonly slotNo: number;
-  /** Extra env for the agent (a slot run gets CODEXK8S_PUBLIC_BASE_URL and CODEXK8S_STAGING_DOMAIN). */
+  /** Extra env for the agent: the repository and issue; a slot run also the deployed commit, CODEXK8S_PUBLIC_BASE_URL and CODEXK8S_STAGING_DOMAIN. */
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -31,10 +31,19 @@ export function placementOf(trigger: string, run: AgentRunRow | undefined, task:
   if (!run?.project_id || !isLiveRun(run)) return undefined;
   const kind = runKindOf(run);
   if (!kind || !handles(kind, NAME, trigger)) return undefined;
-  if (kind === 'code-only') return { namespace: s.platformNamespace, serviceAccount: s.codeOnlyServiceAccount, slotNo: 0, env: {} };
+  // The repository the run is about, so the agent knows what to fetch (and, in a slot, the commit deployed).
+  const repo: Record<string, string> = {
+    ...(run.repository_full_name ? { CODEXK8S_REPOSITORY_FULL_NAME: run.repository_full_name } : {}),
+    ...(run.issue_number ? { CODEXK8S_ISSUE_NUMBER: String(run.issue_number) } : {}),
+  };
+  if (kind === 'code-only') return { namespace: s.platformNamespace, serviceAccount: s.codeOnlyServiceAccount, slotNo: 0, env: repo };
   if (!run.namespace) return undefined;
-  if (kind === 'full-env') return { namespace: run.namespace, serviceAccount: s.runServiceAccount, slotNo: 0, env: {} };
+  if (kind === 'full-env') return { namespace: run.namespace, serviceAccount: s.runServiceAccount, slotNo: 0, env: repo };
   if (!run.slot_no || task?.status !== 'succeeded' || task.namespace !== run.namespace) return undefined;
-  const env: Record<string, string> = task.host ? { CODEXK8S_STAGING_DOMAIN: task.host, CODEXK8S_PUBLIC_BASE_URL: `https://${task.host}` } : {};
+  const env: Record<string, string> = {
+    ...repo,
+    ...(task.commit_sha ? { CODEXK8S_REPOSITORY_COMMIT: task.commit_sha } : {}),
+    ...(task.host ? { CODEXK8S_STAGING_DOMAIN: task.host, CODEXK8S_PUBLIC_BASE_URL: `https://${task.host}` } : {}),
+  };
   return { namespace: run.namespace, serviceAccount: s.runServiceAccount, slotNo: run.slot_no, env };
 }

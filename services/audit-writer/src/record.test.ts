@@ -28,8 +28,11 @@ test('toFlowEventRow maps the envelope one to one', () => {
   assert.equal(row.schema_version, 1);
   assert.equal(row.stream_seq, 42);
   assert.deepEqual(JSON.parse(row.payload as string), { x: 1 });
-  assert.equal(toFlowEventRow({ ...env, source: 'agent-runner', causationid: 'c' }, 1).actor_type, 'agent');
-  assert.equal(toFlowEventRow({ ...env, source: 'agent-runner', causationid: 'c' }, 1).causation_id, 'c');
+  const byAgent = toFlowEventRow({ ...env, source: 'agent-gateway', subject: 'run/r-1', causationid: 'c' }, 1);
+  assert.equal(byAgent.actor_type, 'agent', 'what the agent reports through agent-gateway is its own act');
+  assert.equal(byAgent.actor_id, 'run/r-1', 'the agent is named by its run');
+  assert.equal(byAgent.causation_id, 'c');
+  assert.equal(toFlowEventRow({ ...env, source: 'agent-launcher' }, 1).actor_type, 'system', 'the token events are the platform\'s');
 });
 
 test('isPermanentDbError: data and integrity errors are permanent, outages are not', () => {

@@ -2,14 +2,18 @@ import type { EventEnvelope } from '@codex-k8s/contracts';
 import { insertFlowEvent, insertFlowEvents, type Db, type NewFlowEventRow } from '@codex-k8s/db';
 import { TerminalError } from '@codex-k8s/runtime';
 
-/** Maps an envelope to its `flow_events` row (pure). The agent runner is the only non-system actor so far. */
+/** The service whose events speak for a run's agent: the agent is their actor, named by its run (`run/<id>`). */
+export const AGENT_VOICE = 'agent-gateway';
+
+/** Maps an envelope to its `flow_events` row (pure). What the agent reports through agent-gateway is the agent's act. */
 export function toFlowEventRow(env: EventEnvelope, streamSeq: number): NewFlowEventRow {
+  const agent = env.source === AGENT_VOICE;
   return {
     event_id: env.id,
     correlation_id: env.correlationid,
     causation_id: env.causationid ?? null,
-    actor_type: env.source === 'agent-runner' ? 'agent' : 'system',
-    actor_id: env.source,
+    actor_type: agent ? 'agent' : 'system',
+    actor_id: agent ? env.subject : env.source,
     event_type: env.type,
     schema_version: env.dataschemaversion,
     subject: env.subject,

@@ -59,5 +59,6 @@ export function baselineSpec(c: Config): BaselineSpec {
     networkPolicy: c.CODEXK8S_RUN_NETWORK_POLICY_NAME || null,
     ingressFromNamespaces: c.CODEXK8S_INGRESS_NAMESPACES,
     egressBlockedCidrs: c.CODEXK8S_RUN_EGRESS_BLOCKED_CIDRS,
+    platformNamespace: c.CODEXK8S_PLATFORM_NAMESPACE,
   };
 }

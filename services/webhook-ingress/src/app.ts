@@ -1,11 +1,10 @@
-import { errorMessage, extractTraceContext, type Logger } from '@codex-k8s/runtime';
+import { createEdgeServer, errorMessage, extractTraceContext, type EdgeLimits, type Logger } from '@codex-k8s/runtime';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { register } from 'prom-client';
 import { acceptDelivery, type AcceptDeps } from './accept.js';
-import { webhookDuration, webhookRequests } from './metrics.js';
+import { connectionsRefused, webhookDuration, webhookRequests } from './metrics.js';
 import { refusalFor } from './refusal.js';
-import { createEdgeServer, type EdgeLimits } from './server.js';
 import { verifySignature } from './signature.js';
 
 export interface AppDeps extends AcceptDeps {
@@ -31,7 +30,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     loggerInstance: deps.log as unknown as FastifyBaseLogger,
     disableRequestLogging: true,
     bodyLimit: deps.maxBodyBytes,
-    serverFactory: (handler) => createEdgeServer(deps.limits, handler),
+    serverFactory: (handler) => createEdgeServer(deps.limits, handler, (reason) => connectionsRefused.inc({ reason })),
   });
   let accepting = true;
   app.addHook('onClose', async () => {

@@ -1,4 +1,15 @@
 import type { EventDefinition } from '../define.js';
+import {
+  AgentFinishedV1,
+  AgentLogAppendedV1,
+  AgentReadyV1,
+  AgentStartedV1,
+  AgentStatusReportedV1,
+  AgentTokenIssuedV1,
+  AgentTokenRevokedV1,
+  ArtifactAddedV1,
+  PullRequestCreatedV1,
+} from './agent.js';
 import { DeadLetteredV1 } from './bus.js';
 import {
   IssueRunsClosedV1,
@@ -24,11 +35,20 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   WebhookIgnoredV1,
   RunCreatedV1,
   RunNamespacePreparedV1,
+  AgentTokenIssuedV1,
   RunStartedV1,
+  AgentStartedV1,
+  AgentReadyV1,
+  AgentStatusReportedV1,
+  AgentLogAppendedV1,
+  ArtifactAddedV1,
+  PullRequestCreatedV1,
+  AgentFinishedV1,
   RunSucceededV1,
   RunFailedV1,
   RunJobNotFoundV1,
   RunLaunchErrorV1,
+  AgentTokenRevokedV1,
   RunNamespaceCleanedV1,
   RunNamespaceCleanupFailedV1,
   RunNamespaceCleanupSkippedV1,

@@ -5,7 +5,7 @@ export const RuntimeMode = z.enum(['full-env', 'code-only']);
 export type RuntimeMode = z.infer<typeof RuntimeMode>;
 
 /** What every run event carries, so a subscriber never needs a database lookup to place it. */
-const RunRef = z.object({
+export const RunRef = z.object({
   run_id: z.uuid(),
   project_id: z.uuid(),
   runtime_mode: RuntimeMode,

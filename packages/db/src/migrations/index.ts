@@ -7,6 +7,7 @@ import * as namespaceOwners from './2026_11_30_0005_namespace_owners.js';
 import * as webhookBodyBytes from './2026_11_30_0006_webhook_body_bytes.js';
 import * as leases from './2026_11_30_0007_leases.js';
 import * as deployProgress from './2026_11_30_0008_deploy_progress.js';
+import * as agentContract from './2026_11_30_0009_agent_contract.js';
 
 /** All migrations in order; listed statically so they run the same from sources and from dist. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026_11_30_0006_webhook_body_bytes': webhookBodyBytes,
   '2026_11_30_0007_leases': leases,
   '2026_11_30_0008_deploy_progress': deployProgress,
+  '2026_11_30_0009_agent_contract': agentContract,
 };

@@ -65,15 +65,22 @@ export function fillRoot(r: ImageRecipe, root: string): void {
 
 /**
  * The agent image: a shell and the usual tools (busybox), an init that forwards signals and reaps (catatonit), Node
- * for agents written in JavaScript, and the probe that stands in for an agent. Jobs run `sh -c <command>` in it.
+ * for agents written in JavaScript, the reference runner (packages/agent-runner, compiled: `codex-agent-runner`
+ * runs the command and reports to agent-gateway), the smoke agent the local stack runs, and the probe.
  */
 const agentRunner: ImageRecipe = {
   name: 'agent-runner',
   ref: 'codex.local/agent-runner:local',
-  revision: 2,
+  revision: 3,
   debs: ['busybox-static', 'catatonit'],
   binaries: ['/usr/bin/node'],
-  files: { [asset('agent-runner/codex-agent-probe')]: '/usr/local/bin/codex-agent-probe' },
+  files: {
+    [asset('agent-runner/codex-agent-probe')]: '/usr/local/bin/codex-agent-probe',
+    [asset('agent-runner/codex-agent-runner')]: '/usr/local/bin/codex-agent-runner',
+    [asset('agent-runner/codex-agent-smoke')]: '/usr/local/bin/codex-agent-smoke',
+    [join(REPO_ROOT, 'packages', 'agent-runner', 'package.json')]: '/opt/codex-k8s/agent-runner/package.json',
+  },
+  hashedTrees: { [join(REPO_ROOT, 'packages', 'agent-runner', 'dist')]: '/opt/codex-k8s/agent-runner/dist' },
   entrypoint: INIT,
   cmd: ['/usr/local/bin/codex-agent-probe'],
   user: USER,

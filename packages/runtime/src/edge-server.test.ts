@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { connectionsCheckingIntervalMs, createEdgeServer } from './server.js';
+import { connectionsCheckingIntervalMs, createEdgeServer } from './edge-server.js';
 
 test('the deadline sweep runs at a quarter of the header timeout, within 100 ms..1 s', () => {
   assert.equal(connectionsCheckingIntervalMs(1000), 250);

@@ -1,8 +1,7 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { Counter } from 'prom-client';
 
-/** How much a client may hold the webhook listener: connections, and time to send a whole request. */
+/** How much a client may hold a public listener: connections, and time to send a whole request. */
 export interface EdgeLimits {
   /** Open connections; one more is closed as soon as it is accepted. */
   readonly maxConnections: number;
@@ -14,12 +13,8 @@ export interface EdgeLimits {
   readonly keepAliveTimeoutMs: number;
 }
 
-/** `codexk8s_webhook_connections_refused_total{reason}`: connections the edge limits closed. */
-export const connectionsRefused = new Counter({
-  name: 'codexk8s_webhook_connections_refused_total',
-  help: 'Webhook connections closed by the edge limits: over_capacity (above the connection cap), timeout (headers or body too slow)',
-  labelNames: ['reason'] as const,
-});
+/** Why the edge limits closed a connection: above the connection cap, or headers or body too slow. */
+export type EdgeRefusal = 'over_capacity' | 'timeout';
 
 /**
  * How often Node sweeps connections for expired header and request deadlines. Node checks them only on this
@@ -37,7 +32,11 @@ export function connectionsCheckingIntervalMs(headersTimeoutMs: number): number 
  * too slow with its headers or body gets 408 and is disconnected.
  * @throws RangeError (Node's ERR_OUT_OF_RANGE) when `headersTimeoutMs` exceeds `requestTimeoutMs`.
  */
-export function createEdgeServer(limits: EdgeLimits, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+export function createEdgeServer(
+  limits: EdgeLimits,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  onRefused: (reason: EdgeRefusal) => void = () => undefined,
+): Server {
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -49,12 +48,12 @@ export function createEdgeServer(limits: EdgeLimits, handler: (req: IncomingMess
   );
   server.maxConnections = limits.maxConnections;
   // Counted, not logged: under a flood a log line per connection would be a second flood.
-  server.on('drop', () => connectionsRefused.inc({ reason: 'over_capacity' }));
+  server.on('drop', () => onRefused('over_capacity'));
   // Any 'clientError' listener replaces Node's default, so this one answers and closes as the default would; it
   // runs before fastify's (attached later), which then finds the socket destroyed and does nothing.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    if (status === 408) connectionsRefused.inc({ reason: 'timeout' });
+    if (status === 408) onRefused('timeout');
     if (err.code !== 'ECONNRESET' && socket.writable) socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     socket.destroy();
   });
