@@ -6,6 +6,7 @@ import { REPO_ROOT } from '@codex-k8s/stack';
 const PARTS: readonly (readonly [string, readonly string[]])[] = [
   ['webhook-ingress: closed-loop ratio to a bare route, open-loop latency at 500 and 1,000 req/s, audit drain of the backlog', ['bench/run.ts']],
   ['audit-writer: drain rate beside a bare 500-row INSERT floor', ['bench/audit-drain.ts']],
+  ['agent-gateway: 4 KiB log chunks/s from 32 agents beside an in-process store + publish floor, status report -> flow_events latency at 20/s, RSS', ['bench/agent-gateway.ts']],
   ['burst of 100 run:dev: prepared time beside the bare apiserver floor, finish attempts and deletes per run', ['bench/burst.ts']],
   ['cold slot deploy of 6 units: webhook -> slot.ready beside server-side apply and waits of the same objects, then the real sample on the real node', ['bench/slot-deploy.ts', '--real']],
   ['RSS of the seven services at idle, compiled and from sources', ['bench/rss.ts']],
