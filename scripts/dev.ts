@@ -14,7 +14,7 @@ import { realWorkloadEnv } from './dev/real-agent.js';
 import { reportSlotPage } from './dev/slot-page.js';
 
 // `npm run dev [-- --once] [-- --slots] [-- --no-replay] [-- --name <stack>] [-- --fixture <file>]`
-// Starts the local stack and all seven services, replays a signed sample webhook, and prints every flow event
+// Starts the local stack and all the platform services, replays a signed sample webhook, and prints every flow event
 // as it lands. Ctrl-C stops the services and the stack (data is kept; `npm run stack -- down --purge` drops it).
 const { values: opts } = parseArgs({
   options: {
@@ -64,7 +64,7 @@ const env: Record<string, string> = {
 };
 // agent-gateway where the real node's pods reach it (the host end of the node's link, a port the pod firewall opens).
 const gateway = await agentGatewayListener(env);
-if (gateway) env.CODEXK8S_AGENT_GATEWAY_URL = gateway.url;
+env.CODEXK8S_AGENT_GATEWAY_URL = gateway.url;
 const db = createDb(env.DATABASE_URL ?? '', { applicationName: 'codex-k8s-dev' });
 await migrateToLatest(db);
 // --slots: the sample project (test/fixtures/sample-project) in a real local git repository, deployed into a slot.
@@ -98,14 +98,14 @@ try {
   for (const name of PLATFORM_SERVICES) {
     const logFile = join(stack.dir, 'logs', `${name}.log`);
     const svc = await startServiceProcess(name, {
-      env: name === 'agent-gateway' && gateway ? { ...env, HTTP_HOST: gateway.host, HTTP_PORT: String(gateway.port) } : env,
+      env: name === 'agent-gateway' ? { ...env, HTTP_HOST: gateway.host, HTTP_PORT: String(gateway.port) } : env,
       logFile,
       http: name === 'webhook-ingress',
       // Supervised as a Deployment would be: a crash is restarted with backoff, and said here.
       onRestart: (r) => say(`   ${r.name} exited (code ${r.code}, signal ${r.signal}); restarting in ${r.delayMs} ms`),
     });
     running.push(svc);
-    const api = svc.httpPort ? `  http :${svc.httpPort}` : name === 'agent-gateway' && gateway ? `  agents ${gateway.url}` : '';
+    const api = svc.httpPort ? `  http :${svc.httpPort}` : name === 'agent-gateway' ? `  agents ${gateway.url}` : '';
     say(`   ${name.padEnd(22)} health :${svc.healthPort}${api}  log ${logFile}`);
   }
   const ingress = running.find((s) => s.name === 'webhook-ingress');

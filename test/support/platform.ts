@@ -142,8 +142,8 @@ export async function startPlatform(
   const projectId = await seedSampleProject(tdb.db);
   await opts.before?.(tdb.db);
   const { proxies, databaseUrl, natsUrl, kubeconfigs } = await proxiedServers(tdb.url, opts.proxied ?? [], opts.kubeconfigs ?? {});
-  // agent-gateway (when asked for) listens where the real node's pods reach it; each replica on its own port, kept
-  // across restarts (agents were given the first one's URL).
+  // agent-gateway (when asked for) listens where the real node's pods reach it, or on loopback without a node; each
+  // replica on its own port, kept across restarts (agents were given the first one's URL).
   const withGateway = (opts.services ?? PLATFORM_SERVICE_ORDER).includes('agent-gateway');
   const gateways = new Map<number, GatewayListener>();
   const gatewayOf = async (replica: number): Promise<GatewayListener | undefined> => {
@@ -151,7 +151,7 @@ export async function startPlatform(
     const known = gateways.get(replica);
     if (known) return known;
     const l = await agentGatewayListener(process.env);
-    if (l) gateways.set(replica, l);
+    gateways.set(replica, l);
     return l;
   };
   const firstGateway = await gatewayOf(0);
@@ -178,7 +178,7 @@ export async function startPlatform(
     const kubeconfig = extra.KUBECONFIG ?? kubeconfigs[name];
     const gw = name === 'agent-gateway' ? await gatewayOf(replica) : undefined;
     const listen: Record<string, string> = gw ? { HTTP_HOST: gw.host, HTTP_PORT: String(gw.port) } : {};
-    return startService(name, { ...env, ...listen, ...extra }, { http: name === 'webhook-ingress' || (name === 'agent-gateway' && !gw), replica, ...(kubeconfig ? { kubeconfig } : {}) });
+    return startService(name, { ...env, ...listen, ...extra }, { http: name === 'webhook-ingress', replica, ...(kubeconfig ? { kubeconfig } : {}) });
   };
   const stopAll = async (): Promise<void> => {
     await Promise.all([...replicas.values()].flat().map((s) => s.stop()));
@@ -199,8 +199,7 @@ export async function startPlatform(
     await tdb.drop();
     throw err;
   }
-  const localGateway = services.get('agent-gateway')?.httpPort;
-  const gatewayUrl = firstGateway?.url ?? (localGateway ? `http://127.0.0.1:${localGateway}` : undefined);
+  const gatewayUrl = firstGateway?.url;
   const baseUrls = (replicas.get('webhook-ingress') ?? []).map((s) => `http://127.0.0.1:${s.httpPort ?? 0}`);
   const baseUrl = baseUrls[0] ?? 'http://127.0.0.1:0';
   let turn = 0;

@@ -19,6 +19,7 @@ export { ensureImages, IMAGE_UID, imageRef, RECIPES } from './images/index.js';
 export type { BuiltImage, ImageRecipe } from './images/index.js';
 export { nodeLeftovers, REAL_NODE_LABEL, REAL_NODE_TAINT, realNodeEnv } from './node.js';
 export type { NodeDaemon, NodeHandle } from './node.js';
+export { AGENT_GATEWAY_PORTS } from './node-config.js';
 export { checkSlotPage, localCaPem } from './ingress/check.js';
 export type { SlotPageCheck } from './ingress/check.js';
 export type { ProxyHandle } from './ingress/start.js';

@@ -9,7 +9,7 @@ import { REPO_ROOT } from './paths.js';
 import { freePort, waitReady } from './proc.js';
 
 /**
- * The seven platform services (contracts' SERVICE_NAMES), in start order: the recorder first (only it may create the
+ * The platform services (contracts' SERVICE_NAMES), in start order: the recorder first (only it may create the
  * streams the others wait for), the webhook endpoint last, once every consumer runs.
  */
 export const PLATFORM_SERVICES: readonly ServiceName[] = [RECORDER, ...SERVICE_NAMES.filter((n) => n !== 'webhook-ingress' && n !== RECORDER), 'webhook-ingress'];

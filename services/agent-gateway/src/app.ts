@@ -1,7 +1,6 @@
 import { findAgentByTokenHash, type AgentIdentity } from '@codex-k8s/db';
 import { createEdgeServer, errorMessage, type EdgeLimits } from '@codex-k8s/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { register } from 'prom-client';
 import { handleArtifact } from './artifact.js';
 import { authorize, bearerOf, tokenHash } from './auth.js';
 import type { Answer, GatewayDeps } from './deps.js';
@@ -13,7 +12,6 @@ import { handleReport } from './report.js';
 export interface AppDeps extends GatewayDeps {
   readonly limiter: RateLimiter;
   readonly edge: EdgeLimits;
-  readonly ready: () => Promise<boolean>;
 }
 
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -44,16 +42,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     serverFactory: (handler) => createEdgeServer(deps.edge, handler, (reason) => gatewayConnectionsRefused.inc({ reason })),
   });
   app.decorateRequest('agent', null);
-  let accepting = true;
-  app.addHook('onClose', async () => {
-    accepting = false;
-  });
-  app.get('/livez', async () => 'ok');
-  app.get('/readyz', async (_req, reply) => {
-    const ok = accepting && (await deps.ready().catch(() => false));
-    return reply.code(ok ? 200 : 503).send(ok ? 'ready' : 'not ready');
-  });
-  app.get('/metrics', async (_req, reply) => reply.type(register.contentType).send(await register.metrics()));
+  // Probes and /metrics are served on the health port only (main.ts): agents see nothing but their API here.
   void app.register(async (scope) => {
     scope.addHook('onRequest', (req, reply) => authenticate(deps, req, reply));
     const answer = (reply: FastifyReply, a: Answer): FastifyReply => reply.code(a.status).send(a.body);

@@ -32,7 +32,6 @@ const app = buildApp({
     requestTimeoutMs: config.CODEXK8S_AGENT_GATEWAY_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: config.CODEXK8S_AGENT_GATEWAY_KEEP_ALIVE_TIMEOUT_MS,
   },
-  ready,
 });
 const address = await app.listen({ port: config.HTTP_PORT, host: config.HTTP_HOST });
 log.info({ address, healthPort: health.port }, 'listening');

@@ -85,51 +85,47 @@ export async function listAgentReports(db: Db, runId: string, types?: readonly A
   return q.orderBy('received_at').orderBy('seq').execute();
 }
 
+/** A column of a row stored by storeCharged, with its SQL type (parameters in an INSERT ... SELECT need one). */
+type Typed = readonly [value: unknown, type: 'uuid' | 'integer' | 'text' | 'bytea'];
+
 /**
- * Adds `bytes` to a run's counter unless that would pass `max`, inside the transaction that stores what they count
- * (so a quota holds exactly across replicas, and a duplicate never counts).
+ * Inserts a row once per key and charges `bytes` to the run's counter on `agent_tokens` unless that would pass `max`,
+ * in one statement (one round trip): the token row is locked first (`for update`), so concurrent writes of one run
+ * (two gateway replicas) are charged one after the other and the quota holds exactly; a row already there (a
+ * retry) is neither inserted nor charged. Returns `stored`, or `not_stored` with whether the quota had room for it.
  */
-async function charge(trx: Db, runId: string, column: 'log_bytes' | 'artifact_bytes', bytes: number, max: number): Promise<boolean> {
-  const row = await trx
-    .updateTable('agent_tokens')
-    .set({ [column]: sql`${sql.ref(column)} + ${bytes}` } as never)
-    .where('run_id', '=', runId)
-    .where(sql<boolean>`${sql.ref(column)} + ${bytes} <= ${max}`)
-    .returning('run_id')
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-/** Rolls a transaction back with an outcome instead of an error. */
-class Outcome extends Error {
-  constructor(readonly outcome: StoreOutcome) {
-    super(outcome);
-  }
-}
-
-async function inTransaction(db: Db, body: (trx: Db) => Promise<StoreOutcome>): Promise<StoreOutcome> {
-  try {
-    return await db.transaction().execute(async (trx) => {
-      const outcome = await body(trx as unknown as Db);
-      if (outcome !== 'stored') throw new Outcome(outcome);
-      return outcome;
-    });
-  } catch (err) {
-    if (err instanceof Outcome) return err.outcome;
-    throw err;
-  }
+async function storeCharged(db: Db, o: { table: 'agent_log_chunks' | 'agent_artifacts'; row: Readonly<Record<string, Typed>>; key: readonly string[]; counter: 'log_bytes' | 'artifact_bytes'; runId: string; bytes: number; max: number }): Promise<{ stored: boolean; room: boolean }> {
+  const cols = Object.keys(o.row);
+  const values = cols.map((c) => {
+    const [v, type] = o.row[c] as Typed;
+    return sql`cast(${v} as ${sql.raw(type)})`;
+  });
+  const counter = sql.ref(o.counter);
+  const res = await sql<{ inserted: number; room: boolean | null }>`
+    with tok as (select ${counter} as used from agent_tokens where run_id = ${o.runId} for update),
+    ins as (
+      insert into ${sql.table(o.table)} (${sql.join(cols.map((c) => sql.ref(c)))})
+      select ${sql.join(values)} from tok where tok.used + ${o.bytes} <= ${o.max}
+      on conflict (${sql.join(o.key.map((c) => sql.ref(c)))}) do nothing
+      returning 1
+    ),
+    upd as (update agent_tokens set ${counter} = ${counter} + ${o.bytes} where run_id = ${o.runId} and exists (select 1 from ins) returning 1)
+    select (select count(*) from ins)::int as inserted, (select count(*) from upd)::int as charged, (select used + ${o.bytes} <= ${o.max} from tok) as room
+  `.execute(db);
+  const r = res.rows[0];
+  return { stored: Boolean(r?.inserted), room: r?.room !== false };
 }
 
 /** Stores one log chunk once per (run, seq), within the run's log quota (`maxRunBytes`). */
 export async function appendLogChunk(db: Db, c: Omit<AgentLogChunkRow, 'received_at'>, maxRunBytes: number): Promise<StoreOutcome> {
-  return inTransaction(db, async (trx) => {
-    const row = await trx.insertInto('agent_log_chunks').values(c).onConflict((oc) => oc.columns(['run_id', 'seq']).doNothing()).returning('seq').executeTakeFirst();
-    if (!row) {
-      const had = await trx.selectFrom('agent_log_chunks').select(['stream', 'text']).where('run_id', '=', c.run_id).where('seq', '=', c.seq).executeTakeFirst();
-      return had?.stream === c.stream && had.text === c.text ? 'duplicate' : 'conflict';
-    }
-    return (await charge(trx, c.run_id, 'log_bytes', c.bytes, maxRunBytes)) ? 'stored' : 'over_quota';
-  });
+  const row = { run_id: [c.run_id, 'uuid'], seq: [c.seq, 'integer'], stream: [c.stream, 'text'], text: [c.text, 'text'], bytes: [c.bytes, 'integer'] } as const;
+  const r = await storeCharged(db, { table: 'agent_log_chunks', row, key: ['run_id', 'seq'], counter: 'log_bytes', runId: c.run_id, bytes: c.bytes, max: maxRunBytes });
+  if (r.stored) return 'stored';
+  // Not stored: the same key was there (a retry, or other text under a used seq), or there was no room.
+  const had = await db.selectFrom('agent_log_chunks').select(['stream', 'text']).where('run_id', '=', c.run_id).where('seq', '=', c.seq).executeTakeFirst();
+  if (had) return had.stream === c.stream && had.text === c.text ? 'duplicate' : 'conflict';
+  // No room, or no token row to charge (a run nothing was issued for: refused as a conflict).
+  return r.room ? 'conflict' : 'over_quota';
 }
 
 type NewArtifact = Omit<AgentArtifactRow, 'created_at'>;
@@ -146,19 +142,29 @@ const sameArtifact = (a: Omit<NewArtifact, 'content'>, b: Omit<NewArtifact, 'con
 
 /** Stores an artifact once per (run, name), within the run's artifact quota (`maxRunBytes`). */
 export async function addArtifact(db: Db, a: NewArtifact, maxRunBytes: number): Promise<StoreOutcome> {
-  return inTransaction(db, async (trx) => {
-    const row = await trx.insertInto('agent_artifacts').values(a).onConflict((oc) => oc.columns(['run_id', 'name']).doNothing()).returning('name').executeTakeFirst();
-    if (!row) {
-      const had = await trx
-        .selectFrom('agent_artifacts')
-        .select(['run_id', 'name', 'kind', 'size_bytes', 'sha256', 'content_type', 'url', 'number', 'branch', 'title'])
-        .where('run_id', '=', a.run_id)
-        .where('name', '=', a.name)
-        .executeTakeFirst();
-      return had && sameArtifact(had, a) ? 'duplicate' : 'conflict';
-    }
-    return (await charge(trx, a.run_id, 'artifact_bytes', a.size_bytes, maxRunBytes)) ? 'stored' : 'over_quota';
-  });
+  const row = {
+    run_id: [a.run_id, 'uuid'],
+    name: [a.name, 'text'],
+    kind: [a.kind, 'text'],
+    content_type: [a.content_type, 'text'],
+    size_bytes: [a.size_bytes, 'integer'],
+    sha256: [a.sha256, 'bytea'],
+    content: [a.content, 'bytea'],
+    url: [a.url, 'text'],
+    number: [a.number, 'integer'],
+    branch: [a.branch, 'text'],
+    title: [a.title, 'text'],
+  } as const;
+  const r = await storeCharged(db, { table: 'agent_artifacts', row, key: ['run_id', 'name'], counter: 'artifact_bytes', runId: a.run_id, bytes: a.size_bytes, max: maxRunBytes });
+  if (r.stored) return 'stored';
+  const had = await db
+    .selectFrom('agent_artifacts')
+    .select(['run_id', 'name', 'kind', 'size_bytes', 'sha256', 'content_type', 'url', 'number', 'branch', 'title'])
+    .where('run_id', '=', a.run_id)
+    .where('name', '=', a.name)
+    .executeTakeFirst();
+  if (had) return sameArtifact(had, a) ? 'duplicate' : 'conflict';
+  return r.room ? 'conflict' : 'over_quota';
 }
 
 /** A run's artifacts without their content, in the order they were added. */
