@@ -8,7 +8,7 @@ import { AGENT_API, AgentLogAppendedV1, BUS_ADMIN, RECORDER_CONSUMER } from '@co
 import { appendLogChunk, createDb, insertRunOnce, issueAgentToken, migrateToLatest, type Db } from '@codex-k8s/db';
 import { publishCaused } from '@codex-k8s/flow';
 import { createLogger } from '@codex-k8s/runtime';
-import { stackEnv, startServiceProcess, stopStack, type ServiceProcess } from '@codex-k8s/stack';
+import { agentGatewayListener, stackEnv, startServiceProcess, stopStack, type ServiceProcess } from '@codex-k8s/stack';
 import { seedSampleProject } from '../scripts/dev/seed.js';
 import { newToken } from '../services/agent-launcher/src/token.js';
 import { cpuMeter, processTree } from './cpu.js';
@@ -175,9 +175,11 @@ try {
   // The recorder first (it owns the streams), then the gateway, as PLATFORM_SERVICES orders them.
   const writer = await startServiceProcess('audit-writer', { env, logFile: join(stack.dir, 'logs', `bench-gateway-audit-writer-${tag}.log`) });
   services.push(writer);
-  const gateway = await startServiceProcess('agent-gateway', { env, http: true, logFile: join(stack.dir, 'logs', `bench-gateway-agent-gateway-${tag}.log`) });
+  // Its API on a loopback port of its own (no real node here); readiness on its health port.
+  const listener = await agentGatewayListener({});
+  const gateway = await startServiceProcess('agent-gateway', { env: { ...env, HTTP_HOST: listener.host, HTTP_PORT: String(listener.port) }, logFile: join(stack.dir, 'logs', `bench-gateway-agent-gateway-${tag}.log`) });
   services.push(gateway);
-  const base = `http://127.0.0.1:${gateway.httpPort ?? 0}`;
+  const base = listener.url;
 
   // The floor's storage and bus, as the gateway has them: a pool of 10 (openServiceDb(NAME, url, 10)), and a bus
   // connection with the admin credentials (made like connectBenchAdmin) publishing under the gateway's name, so its

@@ -73,12 +73,12 @@ export function serviceSeedFile(name: string, env: Record<string, string>): stri
 /**
  * How a service's Node runs, here and in its Deployment (deploy/base/<service>/deployment.yaml says the same, a test
  * keeps them equal; docs/adr/0004): one V8 worker thread (single-threaded I/O loops on small nodes), at most two
- * malloc arenas, and, except on the two hot paths (webhook-ingress, audit-writer, where it cost ~10% throughput in
- * bench/run.ts), the young generation's semi-spaces capped at 1 MB instead of growing to 16 MB each during start-up
+ * malloc arenas, and, except on the hot paths (webhook-ingress, audit-writer, where it cost ~10% throughput in
+ * bench/run.ts, and agent-gateway, ~35% in bench/agent-gateway.ts), the young generation's semi-spaces capped at 1 MB instead of growing to 16 MB each during start-up
  * and staying there (~30 MB less per process).
  */
 export function serviceNodeEnv(name: string): Readonly<Record<string, string>> {
-  const hot = name === 'webhook-ingress' || name === 'audit-writer';
+  const hot = name === 'webhook-ingress' || name === 'audit-writer' || name === 'agent-gateway';
   return { NODE_OPTIONS: hot ? '--v8-pool-size=1' : '--max-semi-space-size=1 --v8-pool-size=1', MALLOC_ARENA_MAX: '2' };
 }
 
