@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { deterministicId } from '@codex-k8s/contracts';
 import { addMember, bindRepository, getRun, listLogChunks, upsertProject } from '@codex-k8s/db';
 import { agentTokenSecretName, placementAnnotations } from '@codex-k8s/kube';
-import { AGENT_GATEWAY_PORTS, ensureImages, imageRef, realNodeEnv, waitForDefaultServiceAccount } from '@codex-k8s/stack';
+import { AGENT_GATEWAY_PORTS, cacheDir, ensureImages, imageRef, realNodeEnv, waitForDefaultServiceAccount } from '@codex-k8s/stack';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { agentRequest } from '../support/agent.js';
 import { eventually } from '../support/github.js';
@@ -84,6 +84,9 @@ const answers = (log: string): { id: string; status: number; body: { error?: str
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as { id: string; status: number; body: { error?: string } });
 
+/** Every run token this file saw (read from its Secret): none may show up in a service log. */
+const tokens: string[] = [];
+
 describe('the agent contract on real pods', () => {
   let p: Platform;
   const deliveries: Record<number, string> = {};
@@ -146,6 +149,7 @@ describe('the agent contract on real pods', () => {
     // The token, as the agent had it (its Secret is still in the slot namespace), is refused now that the run ended.
     const secret = await core.readNamespacedSecret({ name: agentTokenSecretName(runId), namespace: SLOT_NS });
     const token = Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
+    tokens.push(token);
     const refused = await agentRequest(p.gatewayUrl ?? '', { token, runId, path: 'reports', body: { type: 'status', seq: 99, message: 'late' } });
     assert.deepEqual([refused.status, refused.body.error], [401, 'token revoked (the run ended)']);
 
@@ -166,6 +170,7 @@ describe('the agent contract on real pods', () => {
     const run = rows.find((r) => r.event_type === 'run.agent.token.issued')?.payload as { run_id: string; secret_namespace: string; secret_name: string };
     const secret = await core.readNamespacedSecret({ name: run.secret_name, namespace: run.secret_namespace });
     const token = Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
+    tokens.push(token);
     const other = (await p.waitFor(deliveries[SMOKE] ?? '', ['run.started'], 240_000)).find((r) => r.event_type === 'run.started')?.payload as { run_id: string };
     const live = answers(await nodeScriptPod(copyNs, 'copied-live', copiedTokenScript(p.gatewayUrl ?? '', token, [run.run_id, other.run_id])));
     assert.deepEqual(live.map((a) => [a.id, a.status]), [[run.run_id, 201], [other.run_id, 403]], JSON.stringify(live));
@@ -189,5 +194,16 @@ describe('the agent contract on real pods', () => {
     const artifacts = await p.tdb.db.selectFrom('agent_artifacts').select(['name', 'kind', 'content']).where('run_id', '=', failed.run_id).execute();
     assert.deepEqual(artifacts.map((a) => [a.name, a.kind, a.content?.toString()]), [['partial.txt', 'file', 'partial result']]);
     assert.ok(rows.some((r) => r.event_type === 'run.agent.token.revoked'));
+  });
+
+  test('no run token in any service log (the launcher wrote them, the gateway checked them)', () => {
+    assert.equal(tokens.length, 2);
+    const dir = join(cacheDir(), 'test-logs');
+    const files = readdirSync(dir).filter((f) => f.includes(`-${process.pid}-`));
+    assert.ok(['agent-launcher-', 'agent-gateway-', 'audit-writer-'].every((s) => files.some((f) => f.startsWith(s))), files.join(' '));
+    for (const f of files) {
+      const log = readFileSync(join(dir, f), 'utf8');
+      for (const t of tokens) assert.ok(!log.includes(t), `${f} has a run token`);
+    }
   });
 });

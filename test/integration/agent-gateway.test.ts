@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { agentRequest, agentRun, endRun, type AgentRun } from '../support/agent.js';
 import { eventually } from '../support/github.js';
 import { startPlatform, type Platform } from '../support/platform.js';
+import { purgeOnce } from '../../services/agent-gateway/src/purge.js';
 
 // agent-gateway against the real Postgres and NATS of the shared stack, with audit-writer recording its events.
 // Runs and tokens are made as agent-launcher makes them; the agent's side is plain HTTP, as any agent would send it.
@@ -212,6 +213,16 @@ describe('the reference runner against the real gateway', () => {
     const report = await p.tdb.db.selectFrom('agent_artifacts').select(['name', 'kind', 'content']).where('run_id', '=', run.runId).execute();
     assert.deepEqual(report.map((a) => [a.name, a.kind, a.content?.toString()]), [['reports__r.md', 'report', 'done\n']]);
   });
+});
+
+test('log retention: chunks older than the retention are deleted, newer ones kept', async () => {
+  const run = await mint(p.projectId);
+  for (const [seq, text] of ['old\n', 'new\n'].entries()) await agentRequest(url, { token: run.token, runId: run.runId, path: 'logs', body: { seq, stream: 'stdout', text } });
+  await p.tdb.db.updateTable('agent_log_chunks').set({ received_at: sql`now() - interval '31 days'` as never }).where('run_id', '=', run.runId).where('seq', '=', 0).execute();
+  const deleted = await purgeOnce(p.tdb.db, 30, new Date(), 1);
+  assert.ok(deleted >= 1, 'batches repeat until a short one');
+  const left = await p.tdb.db.selectFrom('agent_log_chunks').select(['seq', 'text']).where('run_id', '=', run.runId).execute();
+  assert.deepEqual(left, [{ seq: 1, text: 'new\n' }]);
 });
 
 test('no token and no artifact content in the service logs', async () => {
