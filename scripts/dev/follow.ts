@@ -25,7 +25,7 @@ export function formatFlowEvent(r: FlowEventRow): string {
         : typeof p.reason === 'string'
           ? `  (${p.reason})`
           : '';
-  return `${t}  ${r.event_type.padEnd(28)} ${String(r.actor_id ?? r.actor_type).padEnd(22)} ${r.subject}  [${r.correlation_id}]${extra}`;
+  return `${t}  ${r.event_type.padEnd(28)} ${String(r.actor_type === 'agent' ? 'agent' : (r.actor_id ?? r.actor_type)).padEnd(22)} ${r.subject}  [${r.correlation_id}]${extra}`;
 }
 
 export interface Follower {
