@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,40 +170,64 @@ describe('agent-gateway: every refusal has a status and a reason, and changes no
   });
 });
 
+/** The compiled reference runner as a process of this host, for `run`, running `command`. */
+function startRunner(run: AgentRun, command: string): { process: ChildProcess; exited: Promise<number | null>; stderr: () => string } {
+  const dir = mkdtempSync(join(tmpdir(), 'codex-runner-'));
+  writeFileSync(join(dir, 'token'), `${run.token}\n`, { mode: 0o600 });
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'packages', 'agent-runner', 'dist', 'main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      CODEXK8S_AGENT_GATEWAY_URL: url,
+      CODEXK8S_AGENT_TOKEN_FILE: join(dir, 'token'),
+      CODEXK8S_RUN_ID: run.runId,
+      CODEXK8S_AGENT_COMMAND: command,
+      CODEXK8S_ARTIFACTS_DIR: join(dir, 'artifacts'),
+      CODEXK8S_AGENT_LOG_FLUSH_MS: '100',
+      CODEXK8S_AGENT_TERM_GRACE_MS: '2000',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  child.stdout.resume();
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { process: child, exited, stderr: () => stderr };
+}
+
 describe('the reference runner against the real gateway', () => {
+  test('SIGTERM: the command is stopped (SIGKILL after the grace), the tail and the end are still reported, the exit code is the shell\'s', async () => {
+    const run = await mint(p.projectId);
+    // The command ignores SIGTERM, so the runner has to kill it after the grace period.
+    const runner = startRunner(run, `trap '' TERM; echo "working"; echo "::codex-status:: busy"; sleep 30`);
+    await eventually('the command running and reporting', async () => ((await p.tdb.db.selectFrom('agent_reports').select('seq').where('run_id', '=', run.runId).where('type', '=', 'status').execute()).length ? true : undefined), 20_000);
+    const t0 = Date.now();
+    runner.process.kill('SIGTERM');
+    assert.equal(await runner.exited, 137, runner.stderr());
+    assert.ok(Date.now() - t0 < 15_000, 'stopped within the grace period and the flush, not after the command\'s 30 s');
+    assert.match(runner.stderr(), /stop requested: SIGTERM to the agent command, SIGKILL after 2000 ms/);
+    const finished = await p.tdb.db.selectFrom('agent_reports').select(['exit_code']).where('run_id', '=', run.runId).where('type', '=', 'finished').executeTakeFirst();
+    assert.equal(finished?.exit_code, 137, 'the end is reported with the exit code a shell would give');
+    const log = (await p.tdb.db.selectFrom('agent_log_chunks').select('text').where('run_id', '=', run.runId).orderBy('seq').execute()).map((c) => c.text).join('');
+    assert.match(log, /^working\n::codex-status:: busy\n$/, 'the tail was sent before the end');
+  });
+
   test('agent-gateway killed while the runner streams: after its restart the log is complete, in order, each chunk once', async () => {
     const run = await mint(p.projectId);
-    const dir = mkdtempSync(join(tmpdir(), 'codex-runner-'));
-    writeFileSync(join(dir, 'token'), `${run.token}\n`, { mode: 0o600 });
     const lines = Array.from({ length: 60 }, (_, i) => `line ${i + 1} of the agent`);
     const command = `i=1; while [ $i -le 60 ]; do echo "line $i of the agent"; [ $i = 30 ] && echo "::codex-status:: half way"; i=$((i+1)); sleep 0.05; done; mkdir -p "$CODEXK8S_ARTIFACTS_DIR/reports"; echo done > "$CODEXK8S_ARTIFACTS_DIR/reports/r.md"`;
-    const runner = spawn(process.execPath, [join(REPO_ROOT, 'packages', 'agent-runner', 'dist', 'main.js')], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        CODEXK8S_AGENT_GATEWAY_URL: url,
-        CODEXK8S_AGENT_TOKEN_FILE: join(dir, 'token'),
-        CODEXK8S_RUN_ID: run.runId,
-        CODEXK8S_AGENT_COMMAND: command,
-        CODEXK8S_ARTIFACTS_DIR: join(dir, 'artifacts'),
-        CODEXK8S_AGENT_LOG_FLUSH_MS: '100',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    runner.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    runner.stdout.resume();
-    const exited = new Promise<number | null>((resolve) => runner.once('exit', (code) => resolve(code)));
+    const runner = startRunner(run, command);
+    const exited = runner.exited;
     // Kill the gateway once some chunks are stored, while the command still prints.
     await eventually('first chunks stored', async () => ((await p.tdb.db.selectFrom('agent_log_chunks').select('seq').where('run_id', '=', run.runId).execute()).length >= 3 ? true : undefined), 20_000);
     await p.services.get('agent-gateway')?.kill();
     await new Promise((r) => setTimeout(r, 1_500));
     await p.restart('agent-gateway', 'stop');
-    assert.equal(await exited, 0, stderr);
+    assert.equal(await exited, 0, runner.stderr());
     const chunks = await p.tdb.db.selectFrom('agent_log_chunks').select(['seq', 'stream', 'text']).where('run_id', '=', run.runId).orderBy('seq').execute();
     assert.deepEqual(chunks.map((c) => c.seq), chunks.map((_, i) => i), 'numbered without a gap');
     const text = chunks.filter((c) => c.stream === 'stdout').map((c) => c.text).join('');
     assert.deepEqual(text.split('\n').filter((l) => l.startsWith('line ')), lines, 'every line, in order, once');
-    assert.match(stderr, /retrying|unreachable|ECONNREFUSED|fetch failed/, 'the runner did meet the outage');
+    assert.match(runner.stderr(), /retrying|unreachable|ECONNREFUSED|fetch failed/, 'the runner did meet the outage');
     const rows = await eventually('the run\'s events', async () => {
       const r = await listFlowEvents(p.tdb.db, run.correlationId);
       return r.some((e) => e.event_type === 'run.agent.finished') && r.filter((e) => e.event_type === 'run.agent.log_appended').length === chunks.length ? r : undefined;

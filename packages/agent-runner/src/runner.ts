@@ -101,7 +101,15 @@ export async function runAgent(cfg: RunnerConfig, io: RunnerIo): Promise<number>
     }
   };
 
-  const child = spawn('sh', ['-c', cfg.command], { env: { ...process.env, CODEXK8S_ARTIFACTS_DIR: cfg.artifactsDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // In a process group of its own: a stop reaches everything the command started, not only its shell.
+  const child = spawn('sh', ['-c', cfg.command], { env: { ...process.env, CODEXK8S_ARTIFACTS_DIR: cfg.artifactsDir }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const signalGroup = (sig: NodeJS.Signals): void => {
+    try {
+      if (child.pid) process.kill(-child.pid, sig);
+    } catch {
+      // The group is gone already.
+    }
+  };
   const outDecoder = new TextDecoder();
   const errDecoder = new TextDecoder();
   child.stdout.on('data', (b: Buffer) => {
@@ -118,15 +126,31 @@ export async function runAgent(cfg: RunnerConfig, io: RunnerIo): Promise<number>
   io.onStop(() => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     io.note(`stop requested: SIGTERM to the agent command, SIGKILL after ${cfg.termGraceMs} ms`);
-    child.kill('SIGTERM');
-    killTimer ??= setTimeout(() => child.kill('SIGKILL'), cfg.termGraceMs);
+    signalGroup('SIGTERM');
+    killTimer ??= setTimeout(() => signalGroup('SIGKILL'), cfg.termGraceMs);
   });
   const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('error', (err) => {
       io.note(`the agent command could not start: ${err.message}`);
       resolve({ code: 127, signal: null });
     });
-    child.once('close', (c, s) => resolve({ code: c, signal: s }));
+    child.once('exit', (c, s) => resolve({ code: c, signal: s }));
+  });
+  // What the command left running in its group (a server started with `&`) would hold the output open for ever:
+  // its output is read for a moment more, then the group is killed.
+  await new Promise<void>((resolve) => {
+    const done = setTimeout(() => {
+      signalGroup('SIGKILL');
+      resolve();
+    }, 2_000);
+    if (child.stdout.readableEnded && child.stderr.readableEnded) {
+      clearTimeout(done);
+      resolve();
+    }
+    child.once('close', () => {
+      clearTimeout(done);
+      resolve();
+    });
   });
   if (killTimer) clearTimeout(killTimer);
   const exitCode = exitCodeOfSignal(signal, code);
