@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { deterministicId } from '@codex-k8s/contracts';
@@ -10,7 +10,8 @@ import { AGENT_GATEWAY_PORTS, cacheDir, ensureImages, imageRef, realNodeEnv, wai
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { agentRequest } from '../support/agent.js';
 import { eventually } from '../support/github.js';
-import { bareRepoFrom } from '../support/git.js';
+import { sampleProjectAs } from '../support/git.js';
+import { seedSampleProject } from '../../scripts/dev/seed.js';
 import { testNode, testStack } from '../support/stack.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
 
@@ -94,10 +95,7 @@ describe('the agent contract on real pods', () => {
 
   before(async () => {
     assert.ok(testStack().node?.proxy, 'the test stack runs a real node');
-    const repo = bareRepoFrom('test/fixtures/sample-project', (dir) => {
-      const f = join(dir, 'services.yaml');
-      writeFileSync(f, readFileSync(f, 'utf8').replace('project: shop', `project: ${SLUG}`));
-    });
+    const repo = sampleProjectAs(SLUG);
     p = await startPlatform({
       env: {
         ...realNodeEnv(),
@@ -108,9 +106,7 @@ describe('the agent contract on real pods', () => {
       },
       services: ['audit-writer', 'planner', 'namespace-provisioner', 'deployer', 'tls-watcher', 'agent-launcher', 'agent-gateway', 'webhook-ingress'],
       before: async (db) => {
-        const slots = await upsertProject(db, { id: deterministicId('project', SLUG), slug: SLUG, name: 'Agents', settings: { runtime_deploy: true } });
-        await bindRepository(db, { projectId: slots.id, externalId: 987654321, owner: 'acme', name: 'shop', cloneUrl: repo.url });
-        await addMember(db, { projectId: slots.id, login: 'alice', role: 'admin' });
+        await seedSampleProject(db, { slug: SLUG, name: 'Agents', slotsFrom: repo.url });
         const plain = await upsertProject(db, { id: deterministicId('project', 'plain-agents'), slug: 'plainagents', name: 'Plain', settings: {} });
         await bindRepository(db, { projectId: plain.id, externalId: PLAIN_REPO.id, owner: 'acme', name: PLAIN_REPO.name, cloneUrl: 'https://github.example.test/acme/plain.git' });
         await addMember(db, { projectId: plain.id, login: 'alice', role: 'admin' });

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { deterministicId } from '@codex-k8s/contracts';
-import { addMember, bindRepository, upsertProject } from '@codex-k8s/db';
 import { checkSlotPage, ensureImages, imageRef, localCaPem, realNodeEnv, type StackState } from '@codex-k8s/stack';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { artifactDir, launchBrowser } from '../support/browser.js';
-import { bareRepoFrom } from '../support/git.js';
+import { sampleProjectAs } from '../support/git.js';
+import { seedSampleProject } from '../../scripts/dev/seed.js';
 import { testStack } from '../support/stack.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
 
@@ -29,19 +27,12 @@ describe('a slot opens in the browser over HTTPS', () => {
     stack = s;
     ensureImages(s.node.socket, ['agent-runner', 'shop-api', 'shop-web', 'shop-postgres']);
     // The sample project under this test's own name, so its slot namespace and host are its own.
-    const repo = bareRepoFrom('test/fixtures/sample-project', (dir) => {
-      const f = join(dir, 'services.yaml');
-      writeFileSync(f, readFileSync(f, 'utf8').replace('project: shop', `project: ${SLUG}`));
-    });
+    const repo = sampleProjectAs(SLUG);
     p = await startPlatform({
       env: { ...realNodeEnv(), CODEXK8S_CLUSTER_ISSUER: 'codex-k8s-local-ca', CODEXK8S_WORKER_JOB_IMAGE: imageRef('agent-runner'), CODEXK8S_WORKER_JOB_COMMAND: 'codex-agent-probe' },
       services: ['audit-writer', 'planner', 'namespace-provisioner', 'deployer', 'tls-watcher', 'agent-launcher', 'webhook-ingress'],
-      before: async (db) => {
-        const project = await upsertProject(db, { id: deterministicId('project', SLUG), slug: SLUG, name: 'Browser', settings: { runtime_deploy: true } });
-        // The repository the delivery fixture names (its id), bound to this test's own project (this file's own database).
-        await bindRepository(db, { projectId: project.id, externalId: 987654321, owner: 'acme', name: 'shop', cloneUrl: repo.url });
-        await addMember(db, { projectId: project.id, login: 'alice', role: 'admin' });
-      },
+      // The repository the delivery fixture names (its id), bound to this test's own project (this file's own database).
+      before: async (db) => void (await seedSampleProject(db, { slug: SLUG, name: 'Browser', slotsFrom: repo.url })),
     });
   });
   after(async () => {

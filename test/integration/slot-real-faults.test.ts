@@ -3,13 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RUN_ENDED_EVENTS } from '@codex-k8s/flow';
-import { deterministicId } from '@codex-k8s/contracts';
-import { addMember, bindRepository, upsertProject } from '@codex-k8s/db';
 import { ensureImages, imageRef, realNodeEnv } from '@codex-k8s/stack';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { bareRepoFrom, pushCommit } from '../support/git.js';
 import { testNode } from '../support/stack.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
+import { seedSampleProject } from '../../scripts/dev/seed.js';
 
 // A slot on the real node whose containers cannot start (an image the node does not have, a crash loop): the deploy
 // ends at once with the kubelet's reason, not at the rollout timeout.
@@ -64,11 +63,7 @@ describe('a slot whose containers cannot start fails early with the kubelet\'s r
       // A rollout timeout far beyond the test's patience: only the pods' state can end these deploys in time.
       env: { ...realNodeEnv(), CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS: '600000', CODEXK8S_WORKER_JOB_IMAGE: AGENT_IMAGE, CODEXK8S_WORKER_JOB_COMMAND: 'codex-agent-probe' },
       services: ['audit-writer', 'planner', 'namespace-provisioner', 'deployer', 'tls-watcher', 'agent-launcher', 'webhook-ingress'],
-      before: async (db) => {
-        const project = await upsertProject(db, { id: deterministicId('project', SLUG), slug: SLUG, name: 'Faults', settings: { runtime_deploy: true } });
-        await bindRepository(db, { projectId: project.id, externalId: 987654321, owner: 'acme', name: 'shop', cloneUrl: repo.url });
-        await addMember(db, { projectId: project.id, login: 'alice', role: 'admin' });
-      },
+      before: async (db) => void (await seedSampleProject(db, { slug: SLUG, name: 'Faults', slotsFrom: repo.url })),
     });
   });
   after(async () => {

@@ -1,9 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export { bareRepoFrom } from '../../scripts/dev/git.js';
+import { bareRepoFrom } from '../../scripts/dev/git.js';
+
+export { bareRepoFrom };
+
+/**
+ * The sample project (test/fixtures/sample-project) in a bare repository of its own, named `project` in its
+ * services.yaml, so a test's slot namespaces and hosts are its own (`<project>-dev-<n>`, `<project>-<n>.ai...`).
+ */
+export function sampleProjectAs(project: string): { url: string } {
+  return bareRepoFrom('test/fixtures/sample-project', (dir) => {
+    const f = join(dir, 'services.yaml');
+    writeFileSync(f, readFileSync(f, 'utf8').replace('project: shop', `project: ${project}`));
+  });
+}
 
 /** Pushes one more commit to main of a bare repository (a file:// URL): `edit` changes a clone first. Returns the commit. */
 export function pushCommit(url: string, message: string, edit: (dir: string) => void): string {

@@ -1,8 +1,8 @@
-import { findAgentByTokenHash, type AgentIdentity } from '@codex-k8s/db';
+import { agentTokenHash, findAgentByTokenHash, type AgentIdentity } from '@codex-k8s/db';
 import { createEdgeServer, errorMessage, type EdgeLimits } from '@codex-k8s/runtime';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { handleArtifact } from './artifact.js';
-import { authorize, bearerOf, tokenHash } from './auth.js';
+import { authorize, bearerOf } from './auth.js';
 import type { Answer, GatewayDeps } from './deps.js';
 import { handleLogChunk } from './logs.js';
 import { gatewayConnectionsRefused, gatewayDuration, gatewayRequests } from './metrics.js';
@@ -79,7 +79,7 @@ async function authenticate(deps: AppDeps, req: FastifyRequest, reply: FastifyRe
   if (!token) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or malformed bearer token' });
   const runId = (req.params as { run_id?: string }).run_id ?? '';
   if (!RUN_ID.test(runId)) return reply.code(400).send({ error: 'run_id: not a run id' });
-  const id = await findAgentByTokenHash(deps.db, tokenHash(token));
+  const id = await findAgentByTokenHash(deps.db, agentTokenHash(token));
   const refusal = authorize(id, runId, new Date());
   if (refusal) return reply.code(refusal.status).send({ error: refusal.reason });
   req.agent = id ?? null;

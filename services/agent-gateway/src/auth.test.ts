@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AgentIdentity } from '@codex-k8s/db';
-import { authorize, bearerOf, tokenHash } from './auth.js';
+import { agentTokenHash, type AgentIdentity } from '@codex-k8s/db';
+import { authorize, bearerOf } from './auth.js';
 
 const now = new Date('2026-11-30T12:00:00Z');
 const id = (o: Partial<AgentIdentity> = {}): AgentIdentity =>
@@ -14,7 +14,7 @@ test('only a well-formed bearer token is taken from the header', () => {
 });
 
 test('the stored hash is SHA-256 of the token, never the token', () => {
-  assert.equal(tokenHash('x').toString('hex'), '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881');
+  assert.equal(agentTokenHash('x').toString('hex'), '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881');
 });
 
 test('a token acts for its own live run only, while neither revoked nor expired', () => {

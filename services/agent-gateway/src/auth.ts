@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { AgentIdentity } from '@codex-k8s/db';
 
 /** A refusal: the status code and the reason the agent gets. */
@@ -14,11 +13,6 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 export function bearerOf(header: string | undefined): string | undefined {
   const m = /^Bearer ([^\s]+)$/.exec(header ?? '');
   return m?.[1] && TOKEN.test(m[1]) ? m[1] : undefined;
-}
-
-/** The SHA-256 of a token: what is stored and looked up (a token has 256 random bits, so no slow hash is needed). Pure. */
-export function tokenHash(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
 }
 
 /**

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { AgentTokenIssuedV1, AgentTokenRevokedV1 } from '@codex-k8s/contracts';
-import { agentTokenOf, issueAgentToken, revokeAgentToken, type AgentRunRow } from '@codex-k8s/db';
+import { agentTokenHash, agentTokenOf, issueAgentToken, revokeAgentToken, type AgentRunRow } from '@codex-k8s/db';
 import { publishCaused, type Cause } from '@codex-k8s/flow';
 import { agentTokenSecretName, buildAgentTokenSecret } from '@codex-k8s/kube';
 import type { LauncherDeps } from './deps.js';
@@ -11,7 +11,7 @@ type LiveRun = AgentRunRow & { project_id: string; runtime_mode: 'full-env' | 'c
 /** A new run token (32 random bytes, base64url), its stored hash and its public fingerprint. */
 export function newToken(): { token: string; hash: Buffer; tokenId: string } {
   const token = randomBytes(32).toString('base64url');
-  const hash = createHash('sha256').update(token, 'utf8').digest();
+  const hash = agentTokenHash(token);
   return { token, hash, tokenId: hash.toString('hex').slice(0, 12) };
 }
 

@@ -45,9 +45,7 @@ export const AgentTokenRevokedV1 = defineEvent({
   consumedBy: ['audit-writer'],
 });
 
-const AgentRef = RunRef.extend({ token_id: z.string().regex(/^[0-9a-f]{12}$/) });
-
-export const AgentPhaseData = AgentRef.extend({ message: StorableText(2_000).nullable() });
+export const AgentPhaseData = TokenRef.extend({ message: StorableText(2_000).nullable() });
 export type AgentPhaseData = z.infer<typeof AgentPhaseData>;
 
 export const AgentStartedV1 = defineEvent({
@@ -68,7 +66,7 @@ export const AgentReadyV1 = defineEvent({
   consumedBy: ['audit-writer'],
 });
 
-export const AgentStatusData = AgentRef.extend({ seq: z.number().int().min(0).max(PG_INT_MAX), message: StorableText(2_000) });
+export const AgentStatusData = TokenRef.extend({ seq: z.number().int().min(0).max(PG_INT_MAX), message: StorableText(2_000) });
 export type AgentStatusData = z.infer<typeof AgentStatusData>;
 
 export const AgentStatusReportedV1 = defineEvent({
@@ -80,7 +78,7 @@ export const AgentStatusReportedV1 = defineEvent({
   consumedBy: ['audit-writer'],
 });
 
-export const AgentFinishedData = AgentRef.extend({
+export const AgentFinishedData = TokenRef.extend({
   exit_code: z.number().int().min(-PG_INT_MAX - 1).max(PG_INT_MAX),
   /** `succeeded` for exit code 0. */
   status: z.enum(['succeeded', 'failed']),
@@ -99,7 +97,7 @@ export const AgentFinishedV1 = defineEvent({
   consumedBy: ['audit-writer'],
 });
 
-export const ArtifactAddedData = AgentRef.extend({
+export const ArtifactAddedData = TokenRef.extend({
   name: z.string().max(200),
   kind: ArtifactKind,
   /** Bytes of content stored (0 for a link, a branch or a pull request). */
@@ -120,7 +118,7 @@ export const ArtifactAddedV1 = defineEvent({
   consumedBy: ['audit-writer'],
 });
 
-export const PullRequestCreatedData = AgentRef.extend({
+export const PullRequestCreatedData = TokenRef.extend({
   name: z.string().max(200),
   url: z.string().max(2_000),
   number: z.number().int().positive().max(PG_INT_MAX),
@@ -138,7 +136,7 @@ export const PullRequestCreatedV1 = defineEvent({
   consumedBy: ['audit-writer'],
 });
 
-export const AgentLogAppendedData = AgentRef.extend({
+export const AgentLogAppendedData = TokenRef.extend({
   seq: z.number().int().min(0).max(PG_INT_MAX),
   stream: z.enum(['stdout', 'stderr']),
   bytes: z.number().int().min(0).max(PG_INT_MAX),

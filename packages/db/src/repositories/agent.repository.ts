@@ -1,7 +1,16 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../database.js';
-import type { AgentArtifactRow, AgentLogChunkRow, AgentReportRow, AgentReportsTable, AgentTokenRow } from '../tables/agent.table.js';
+import type { AgentArtifactRow, AgentLogChunkRow, AgentReportRow, AgentTokenRow } from '../tables/agent.table.js';
 import type { AgentRunRow } from '../tables/platform.table.js';
+
+/**
+ * What is stored of a run token and looked up by: its SHA-256 (a token has 256 random bits, so no slow hash is
+ * needed). Pure.
+ */
+export function agentTokenHash(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
 
 /** The run a token acts for, as the gateway checks it on every request. */
 export interface AgentIdentity {
@@ -76,13 +85,6 @@ export async function recordAgentReport(db: Db, r: NewReport): Promise<StoreOutc
 /** The agent's `finished` report of a run, if it sent one. */
 export async function agentFinishOf(db: Db, runId: string): Promise<Pick<AgentReportRow, 'exit_code' | 'summary' | 'received_at'> | undefined> {
   return db.selectFrom('agent_reports').select(['exit_code', 'summary', 'received_at']).where('run_id', '=', runId).where('type', '=', 'finished').executeTakeFirst();
-}
-
-/** A run's reports in the order they arrived. */
-export async function listAgentReports(db: Db, runId: string, types?: readonly AgentReportsTable['type'][]): Promise<AgentReportRow[]> {
-  let q = db.selectFrom('agent_reports').selectAll().where('run_id', '=', runId);
-  if (types?.length) q = q.where('type', 'in', types);
-  return q.orderBy('received_at').orderBy('seq').execute();
 }
 
 /** A column of a row stored by storeCharged, with its SQL type (parameters in an INSERT ... SELECT need one). */
