@@ -22,7 +22,7 @@ export default tseslint.config(
     // No unhandled rejection: every promise is awaited, returned, or has a rejection handler. `void` alone does not
     // count (ignoreVoid: false); `void p.catch(handler)` does. Typed linting through the project service, only
     // where the rule is on (tests keep their exemption below and are parsed without types, which keeps lint fast).
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     ignores: ['**/*.test.ts', 'test/**'],
     languageOptions: {
       parserOptions: {

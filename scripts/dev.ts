@@ -3,10 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDb, getArtifact, listArtifacts, listLogChunks, migrateToLatest } from '@codex-k8s/db';
-import { PLATFORM_SERVICES, REPO_ROOT, agentGatewayListener, postWebhook, stackEnv, startServiceProcess, startStack, stopStack, type ServiceProcess } from '@codex-k8s/stack';
+import { createDb, createLoginLink, getArtifact, listArtifacts, listLogChunks, migrateToLatest } from '@codex-k8s/db';
+import { PLATFORM_SERVICES, REPO_ROOT, agentGatewayListener, freePort, postWebhook, stackEnv, startServiceProcess, startStack, stopStack, type ServiceProcess } from '@codex-k8s/stack';
+import { buildUi } from './build-ui.js';
 import { followFlowEvents } from './dev/follow.js';
-import { devWebhookSecret } from './dev/secret.js';
+import { devStaffSecret, devWebhookSecret } from './dev/secret.js';
 import { ensurePlatformNamespace } from './dev/namespace.js';
 import { bareRepoFrom } from './dev/git.js';
 import { seedSampleProject } from './dev/seed.js';
@@ -49,17 +50,22 @@ async function shutdown(code: number, db?: ReturnType<typeof createDb>, stop?: (
 
 say(`== starting the local stack "${opts.name}"`);
 // The services run as compiled JavaScript (a fraction of tsx's memory); an incremental build is quick when current.
-say('== building (tsc -b)');
+say('== building (tsc -b, the staff console UI)');
 if (spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: REPO_ROOT, stdio: 'inherit' }).status !== 0) process.exit(1);
+await buildUi(REPO_ROOT);
 const stack = await startStack({ name: opts.name, log: (l) => say(`   ${l}`) });
 const secret = devWebhookSecret(stack.dir);
 const passthrough = Object.fromEntries(
   ['BUS_STREAM', 'BUS_SUBJECT_ROOT', 'LOG_LEVEL', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'CODEXK8S_PLATFORM_NAMESPACE', 'CODEXK8S_WORKER_RUN_NAMESPACE_PREFIX'].flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])),
 );
+const consolePort = Number(process.env.CODEXK8S_STAFF_CONSOLE_PORT ?? 0) || (await freePort());
 const env: Record<string, string> = {
   ...stackEnv(stack),
   ...passthrough,
   CODEXK8S_GITHUB_WEBHOOK_SECRET: secret.secret,
+  // The staff console signs people in with one-time links printed below (in a cluster: oauth2-proxy).
+  CODEXK8S_STAFF_SECRET: devStaffSecret(stack.dir),
+  CODEXK8S_STAFF_LOGIN_LINKS: 'true',
   ...realWorkloadEnv(stack, { slots: opts.slots }, say),
 };
 // agent-gateway where the real node's pods reach it (the host end of the node's link, a port the pod firewall opens).
@@ -98,19 +104,22 @@ try {
   for (const name of PLATFORM_SERVICES) {
     const logFile = join(stack.dir, 'logs', `${name}.log`);
     const svc = await startServiceProcess(name, {
-      env: name === 'agent-gateway' ? { ...env, HTTP_HOST: gateway.host, HTTP_PORT: String(gateway.port) } : env,
+      env: name === 'agent-gateway' ? { ...env, HTTP_HOST: gateway.host, HTTP_PORT: String(gateway.port) } : name === 'staff-console' ? { ...env, HTTP_HOST: '127.0.0.1', HTTP_PORT: String(consolePort) } : env,
       logFile,
       http: name === 'webhook-ingress',
       // Supervised as a Deployment would be: a crash is restarted with backoff, and said here.
       onRestart: (r) => say(`   ${r.name} exited (code ${r.code}, signal ${r.signal}); restarting in ${r.delayMs} ms`),
     });
     running.push(svc);
-    const api = svc.httpPort ? `  http :${svc.httpPort}` : name === 'agent-gateway' ? `  agents ${gateway.url}` : '';
+    const api = svc.httpPort ? `  http :${svc.httpPort}` : name === 'agent-gateway' ? `  agents ${gateway.url}` : name === 'staff-console' ? `  http :${consolePort}` : '';
     say(`   ${name.padEnd(22)} health :${svc.healthPort}${api}  log ${logFile}`);
   }
   const ingress = running.find((s) => s.name === 'webhook-ingress');
   const baseUrl = `http://127.0.0.1:${ingress?.httpPort ?? 0}`;
   say(`== webhook endpoint ${baseUrl}/api/v1/webhooks/github  (secret ${secret.file ? `in ${secret.file}` : 'from CODEXK8S_GITHUB_WEBHOOK_SECRET'})`);
+  // One link, one sign-in, for the sample project's admin (a new one on every start).
+  const link = await createLoginLink(db, 'alice', 600);
+  say(`== staff console http://127.0.0.1:${consolePort}/login?t=${link}  (one-time login link for alice, valid 10 min)`);
 
   const delivery = randomUUID();
   follower = await followFlowEvents(db, (l) => say(`   ${l}`), opts.once ? { settleFor: { correlationId: delivery, settleMs: Number(opts['settle-ms']), timeoutMs: 600_000 } } : {});

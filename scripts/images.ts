@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureImages, readState, REPO_ROOT } from '@codex-k8s/stack';
+import { buildUi } from './build-ui.js';
 
 // npm run images [-- --stack NAME] [--only a,b]: builds the platform's images without Docker or a registry (OCI
 // archives from Debian packages and this machine's binaries, cached by content under ~/.cache/codex-k8s/images) and
@@ -18,6 +19,8 @@ if (!state?.node) {
 const t0 = Date.now();
 // The platform and agent images are made from compiled output (services, the runner): bring it up to date first (seconds when it is).
 if (!only || only.includes('platform') || only.includes('agent-runner')) execFileSync(join(REPO_ROOT, 'node_modules', '.bin', 'tsc'), ['-b'], { cwd: REPO_ROOT, stdio: 'inherit' });
+// The platform image ships the staff console's UI (its dist/public).
+if (!only || only.includes('platform')) await buildUi(REPO_ROOT);
 for (const i of ensureImages(state.node.socket, only)) {
   console.log(`${i.ref.padEnd(40)} ${i.digest.slice(0, 19)}  ${i.built ? `built in ${(i.ms / 1000).toFixed(1)} s` : 'cached'}, ${i.imported ? 'imported' : 'already imported'}`);
 }

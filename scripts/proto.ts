@@ -5,6 +5,7 @@ import { ServicesYaml } from '@codex-k8s/services-config';
 import { REPO_ROOT } from '@codex-k8s/stack';
 import { stringify } from 'yaml';
 import { agentGatewayOpenApi } from './proto/openapi.js';
+import { staffConsoleOpenApi } from './proto/staff-openapi.js';
 import { z } from 'zod';
 
 // `npm run proto` writes proto/ from the zod contracts; `npm run proto:check` fails when proto/ drifted.
@@ -80,6 +81,7 @@ function generate(): Map<string, string> {
   for (const e of EVENT_CATALOG) out.set(fileOf(e), jsonSchema(e.schema, `${e.type} v${e.version}`, e.description));
   out.set('asyncapi.yaml', asyncapi());
   out.set('agent-gateway.openapi.yaml', agentGatewayOpenApi(HEADER));
+  out.set('staff-console.openapi.yaml', staffConsoleOpenApi(HEADER));
   // For editors: the services.yaml a project writes (fields with defaults are optional; unknown fields allowed).
   out.set(
     'services-yaml.schema.json',

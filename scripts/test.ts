@@ -29,6 +29,9 @@ const bin = (n: string): string => join(REPO_ROOT, 'node_modules', '.bin', n);
 for (const [what, cmd, argv] of [
   ['typecheck (tsc -b)', bin('tsc'), ['-b']],
   ['typecheck tests and scripts', bin('tsc'), ['-p', 'tsconfig.tools.json']],
+  ['typecheck the staff console UI', bin('tsc'), ['-p', 'services/staff-console/web']],
+  // The staff console serves these files; its browser test uses them.
+  ['build the staff console UI', bin('tsx'), ['scripts/build-ui.ts']],
   ['lint', bin('eslint'), ['.']],
   ['proto drift', bin('tsx'), ['--conditions=source', 'scripts/proto.ts', 'check']],
   ['route doc drift', bin('tsx'), ['--conditions=source', 'scripts/route-doc.ts', 'check']],

@@ -290,6 +290,22 @@ describe('platform identities cannot escalate, on any write verb', () => {
       await refused('an unmanaged namespace', launcher.objects.create(agentJob({ namespace: 'default', runId: runA, serviceAccount: 'codex-runner' }), undefined, 'All'));
     });
 
+    test('a staff cancel deletes the run\'s agent Job; a Job of another kind, run or namespace is not deleted', async () => {
+      const own = agentJob({ namespace: runNs, runId: runA, serviceAccount: 'codex-runner' }) as KubernetesObject;
+      // Run B's agent Job in run A's namespace (an admin may put it there): not that namespace's run.
+      const other = { ...agentJob({ namespace: runNs, runId: runB, serviceAccount: 'codex-runner' }), metadata: { ...agentJob({ namespace: runNs, runId: runB, serviceAccount: 'codex-runner' }).metadata, name: `other-${runB.slice(0, 8)}` } } as KubernetesObject;
+      const plain = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: `plain-${runA.slice(0, 8)}`, namespace: 'default' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox:1.36' }] } } } } as KubernetesObject;
+      for (const j of [own, other, plain]) await adminObjects.apply(j, 'esc-test');
+      try {
+        await refused('a Job outside managed namespaces', launcher.objects.delete(plain, undefined, 'All'));
+        await refused('another run\'s Job', launcher.objects.delete(other, undefined, 'All'));
+        // Its own run's Job in the namespace labelled for that run: allowed (a dry run, so the fixture stays).
+        await launcher.objects.delete(own, undefined, 'All');
+      } finally {
+        for (const j of [own, other, plain]) await adminObjects.delete(j).catch(() => undefined);
+      }
+    });
+
     test('an agent pod never reads the Secrets or ConfigMaps of the namespace it lands in', async () => {
       const job = agentJob({ namespace: PLATFORM_NS, runId: randomUUID(), serviceAccount: 'codex-agent', runtimeMode: 'code-only' });
       const pod = job.spec?.template.spec;

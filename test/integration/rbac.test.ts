@@ -103,6 +103,9 @@ describe('least privilege on the real apiserver', () => {
     assert.ok(!(await can(prov, { namespace: runNs, verb: 'create', resource: 'jobs', group: 'batch' })), 'provisioner runs nothing');
     assert.ok(await can(launcher, { namespace: runNs, verb: 'create', resource: 'jobs', group: 'batch' }));
     assert.ok(!(await can(launcher, { verb: 'delete', resource: 'namespaces' })), 'launcher deletes no namespaces');
+    // A staff cancel deletes the run's Job (which Job: the admission policy, rbac-escalation.test.ts); never in bulk.
+    assert.ok(await can(launcher, { namespace: runNs, verb: 'delete', resource: 'jobs', group: 'batch' }), 'launcher deletes a canceled run\'s Job');
+    assert.ok(!(await can(launcher, { namespace: runNs, verb: 'deletecollection', resource: 'jobs', group: 'batch' })), 'launcher deletes no Jobs in bulk');
     // The run's token Secret by server-side apply: patch, and create when new. Never read back, never deleted (its
     // Job owns it); which Secret it may write is the admission policy's (rbac-escalation.test.ts).
     for (const verb of ['create', 'patch']) assert.ok(await can(launcher, { namespace: runNs, verb, resource: 'secrets' }), `launcher may ${verb} secrets`);

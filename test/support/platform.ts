@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listFlowEvents, type FlowEventRow } from '@codex-k8s/db';
-import { KUBE_SERVICES, agentGatewayListener, serviceKubeconfigPath, type GatewayListener } from '@codex-k8s/stack';
+import { KUBE_SERVICES, agentGatewayListener, freePort, serviceKubeconfigPath, type GatewayListener } from '@codex-k8s/stack';
 import { seedSampleProject } from '../../scripts/dev/seed.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { loadKubeConfig } from '@codex-k8s/kube';
@@ -42,6 +42,8 @@ export interface Platform {
   readonly proxies: Partial<Record<ProxiedServer, TcpProxy>>;
   /** agent-gateway's URL as agents get it (when the platform runs agent-gateway on a stack with a real node). */
   readonly gatewayUrl?: string;
+  /** staff-console's URL on loopback (when the platform runs it). */
+  readonly consoleUrl?: string;
   /** The webhook URL of the first ingress replica. */
   readonly baseUrl: string;
   /** The webhook URL of every ingress replica. */
@@ -155,6 +157,14 @@ export async function startPlatform(
     return l;
   };
   const firstGateway = await gatewayOf(0);
+  // staff-console (when asked for) on a loopback port of its own per replica, kept across restarts.
+  const withConsole = (opts.services ?? PLATFORM_SERVICE_ORDER).includes('staff-console');
+  const consolePorts = new Map<number, number>();
+  const consolePortOf = async (replica: number): Promise<number> => {
+    const known = consolePorts.get(replica) ?? (await freePort());
+    consolePorts.set(replica, known);
+    return known;
+  };
   const env: Record<string, string> = {
     ...uniqueBus(),
     NATS_URL: natsUrl,
@@ -168,6 +178,8 @@ export async function startPlatform(
     CODEXK8S_NAMESPACE_SWEEP_INTERVAL_MS: '2000',
     CODEXK8S_NAMESPACE_SWEEP_GRACE_MS: '3000',
     BUS_ACK_WAIT_MS: '10000',
+    CODEXK8S_STAFF_SECRET: randomBytes(32).toString('hex'),
+    CODEXK8S_STAFF_LOGIN_LINKS: 'true',
     ...(firstGateway ? { CODEXK8S_AGENT_GATEWAY_URL: firstGateway.url } : {}),
     ...opts.env,
   };
@@ -177,7 +189,7 @@ export async function startPlatform(
   const startOne = async (name: string, replica: number, extra: Record<string, string> = {}): Promise<RunningService> => {
     const kubeconfig = extra.KUBECONFIG ?? kubeconfigs[name];
     const gw = name === 'agent-gateway' ? await gatewayOf(replica) : undefined;
-    const listen: Record<string, string> = gw ? { HTTP_HOST: gw.host, HTTP_PORT: String(gw.port) } : {};
+    const listen: Record<string, string> = gw ? { HTTP_HOST: gw.host, HTTP_PORT: String(gw.port) } : name === 'staff-console' ? { HTTP_HOST: '127.0.0.1', HTTP_PORT: String(await consolePortOf(replica)) } : {};
     return startService(name, { ...env, ...listen, ...extra }, { http: name === 'webhook-ingress', replica, ...(kubeconfig ? { kubeconfig } : {}) });
   };
   const stopAll = async (): Promise<void> => {
@@ -200,6 +212,7 @@ export async function startPlatform(
     throw err;
   }
   const gatewayUrl = firstGateway?.url;
+  const consoleUrl = withConsole ? `http://127.0.0.1:${await consolePortOf(0)}` : undefined;
   const baseUrls = (replicas.get('webhook-ingress') ?? []).map((s) => `http://127.0.0.1:${s.httpPort ?? 0}`);
   const baseUrl = baseUrls[0] ?? 'http://127.0.0.1:0';
   let turn = 0;
@@ -214,6 +227,7 @@ export async function startPlatform(
     baseUrl,
     baseUrls,
     ...(gatewayUrl ? { gatewayUrl } : {}),
+    ...(consoleUrl ? { consoleUrl } : {}),
     projectId,
     async deliver(body, event = 'issues', delivery = randomUUID()) {
       const url = baseUrls[turn++ % Math.max(baseUrls.length, 1)] ?? baseUrl;

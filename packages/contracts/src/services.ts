@@ -1,4 +1,4 @@
-/** The services (the seven of the design and agent-gateway); each name is its folder, durable consumer, field manager, OTel service.name and log name. */
+/** The services (the seven of the design, agent-gateway and staff-console); each name is its folder, durable consumer, field manager, OTel service.name and log name. */
 export const SERVICE_NAMES = [
   'webhook-ingress',
   'planner',
@@ -8,5 +8,6 @@ export const SERVICE_NAMES = [
   'agent-launcher',
   'audit-writer',
   'agent-gateway',
+  'staff-console',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];

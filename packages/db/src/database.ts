@@ -4,7 +4,7 @@ import { Gauge, register } from 'prom-client';
 import { migrateToLatest } from './migrate.js';
 import type { AgentArtifactsTable, AgentLogChunksTable, AgentReportsTable, AgentTokensTable } from './tables/agent.table.js';
 import type { FlowEventsTable } from './tables/flow-events.table.js';
-import type { AgentRunsTable, ProjectMembersTable, ProjectsTable, RepositoriesTable, RuntimeDeployTasksTable, NamespaceOwnersTable, LeasesTable, SlotsTable, UsersTable } from './tables/platform.table.js';
+import type { AgentRunsTable, ProjectMembersTable, ProjectsTable, RepositoriesTable, RuntimeDeployTasksTable, NamespaceOwnersTable, LeasesTable, SlotsTable, StaffLoginLinksTable, StaffSessionsTable, UsersTable } from './tables/platform.table.js';
 import type { WebhookDeliveriesTable } from './tables/webhook-deliveries.table.js';
 
 export interface Database {
@@ -23,6 +23,8 @@ export interface Database {
   agent_reports: AgentReportsTable;
   agent_artifacts: AgentArtifactsTable;
   agent_log_chunks: AgentLogChunksTable;
+  staff_login_links: StaffLoginLinksTable;
+  staff_sessions: StaffSessionsTable;
 }
 
 export type Db = Kysely<Database>;

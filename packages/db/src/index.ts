@@ -8,7 +8,7 @@ export { insertFlowEvent, insertFlowEvents, lastFlowEventId, listFlowEvents, lis
 export { findDelivery, markDeliveriesPublished, recordDelivery, type DeliveryReceipt, type DeliveryToRecord } from './repositories/webhook-deliveries.repository.js';
 export type { MemberRole, RunOutcome } from './tables/platform.table.js';
 export { addMember, bindRepository, findBinding, findProjectBySlug, getProject, findProjectRepository, findSender, upsertProject } from './repositories/projects.repository.js';
-export { claimRunFinish, completeRunFinish, finishRun, getRun, isLiveRun, insertRunOnce, listRunsByStatus, listRunsOfIssue, markRunStarted, setRunLogsTail, setRunSlot } from './repositories/runs.repository.js';
+export { claimRunFinish, completeRunFinish, endPendingRun, finishRun, getRun, isLiveRun, insertRunOnce, listRunsByStatus, listRunsOfIssue, markRunStarted, setRunLogsTail, setRunSlot } from './repositories/runs.repository.js';
 export type { NewRun } from './repositories/runs.repository.js';
 export type { DeployLogLine, RuntimeDeployTaskRow } from './tables/platform.table.js';
 export { leaseSlot, releaseSlot, renewSlot } from './repositories/slots.repository.js';
@@ -35,3 +35,24 @@ export {
 } from './repositories/agent.repository.js';
 export type { AgentIdentity, StoreOutcome } from './repositories/agent.repository.js';
 export type { AgentArtifactRow, AgentLogChunkRow, AgentReportRow, AgentTokenRow } from './tables/agent.table.js';
+export {
+  NAMESPACE_GONE_EVENTS,
+  agentLogLines,
+  eventHeadsAfter,
+  firstEventsOf,
+  flowEventById,
+  getRunEvent,
+  getStaffRun,
+  listDeadLetters,
+  listRunEventHeads,
+  listStaffDeployTasks,
+  listStaffNamespaces,
+  listStaffRuns,
+  listStaffSlots,
+  listStatusLines,
+  namespaceDeletedFor,
+  staffAccessOf,
+  staffRunsByCorrelation,
+} from './repositories/staff.repository.js';
+export type { EventHead, RunFilter, RunKey, StaffNamespaceRow, StaffProject, StaffRunRow } from './repositories/staff.repository.js';
+export { closeStaffSession, createLoginLink, openStaffSession, purgeStaffSessions, staffSessionLogin, useLoginLink } from './repositories/staff-sessions.repository.js';

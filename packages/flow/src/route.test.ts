@@ -20,6 +20,7 @@ test('code-only: the Job starts at run.created and nothing is cleaned up', () =>
     'webhook.received -> planner -> run.created / webhook.ignored',
     'run.created -> agent-launcher -> run.started / run.failed.launch_error',
     'run.started -> agent-launcher (watch) -> run.succeeded / run.failed, run.failed.job_not_found',
+    'run.cancel_requested -> agent-launcher -> run.canceled',
   ]);
 });
 
@@ -31,8 +32,10 @@ test('full-env: namespace, Job, end, namespace deleted; closing the issue delete
     'run.started -> agent-launcher (watch) -> run.succeeded / run.failed, run.failed.job_not_found',
     `${ENDS} -> namespace-provisioner -> run.namespace.cleaned, run.namespace.cleanup_skipped / run.namespace.cleanup_failed`,
     'issue.runs.closed -> namespace-provisioner -> run.namespace.delete_by_system, run.namespace.cleanup_skipped / run.namespace.cleanup_failed',
+    'run.cancel_requested -> agent-launcher -> run.canceled',
+    'run.namespace.delete_requested -> namespace-provisioner -> run.namespace.delete_by_staff, run.namespace.cleanup_skipped / run.namespace.cleanup_failed',
   ]);
-  assert.deepEqual(routeOf('full-env').map((s) => s.anytime ?? false), [false, false, false, false, false, true]);
+  assert.deepEqual(routeOf('full-env').map((s) => s.anytime ?? false), [false, false, false, false, false, true, true, true]);
 });
 
 test('slot: lease, slot namespace, deploy, TLS, Job, end, slot released', () => {
@@ -45,6 +48,7 @@ test('slot: lease, slot namespace, deploy, TLS, Job, end, slot released', () => 
     'slot.ready -> agent-launcher -> run.started / run.failed.launch_error',
     'run.started -> agent-launcher (watch) -> run.succeeded / run.failed, run.failed.job_not_found',
     `${ENDS} -> namespace-provisioner -> slot.released`,
+    'run.cancel_requested -> agent-launcher -> run.canceled',
   ]);
 });
 
@@ -72,12 +76,14 @@ test('every input a service consumes in the catalog is a step of some route (the
   assert.deepEqual(declared.filter((p) => !used.has(p)), []);
 });
 
-test('each step waits for an event an earlier step of the same route emits (only the first and the anytime steps start from outside)', () => {
+test('each step waits for an event an earlier step (or an anytime step) of the same route emits (only the first and the anytime steps start from outside)', () => {
   for (const kind of RUN_KINDS) {
     const steps = routeOf(kind);
+    // An anytime step (a staff cancel) may come before any other, so what it emits may start any step.
+    const anytime = steps.filter((p) => p.anytime).flatMap((p) => [...p.ok, ...p.failed]);
     steps.forEach((s, i) => {
       if (i === 0 || s.anytime) return;
-      const before = new Set(steps.slice(0, i).flatMap((p) => [...p.ok, ...p.failed]));
+      const before = new Set([...steps.slice(0, i).flatMap((p) => [...p.ok, ...p.failed]), ...anytime]);
       for (const type of s.on) assert.ok(before.has(type), `${kind}: ${compact(s)} waits for ${type}, which no earlier step emits`);
     });
     const services = new Set<string>(SERVICE_NAMES);

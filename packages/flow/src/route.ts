@@ -54,7 +54,7 @@ export interface RouteStep {
 }
 
 /** The events that end a run; they share one event id per run (`runEndedEventId`), so a run ends once. */
-export const RUN_ENDED_EVENTS: readonly string[] = Object.freeze(['run.succeeded', 'run.failed', 'run.failed.job_not_found', 'run.failed.launch_error']);
+export const RUN_ENDED_EVENTS: readonly string[] = Object.freeze(['run.succeeded', 'run.failed', 'run.failed.job_not_found', 'run.failed.launch_error', 'run.canceled']);
 
 const LAUNCH_ERROR = 'run.failed.launch_error';
 
@@ -76,6 +76,17 @@ const follow: RouteStep = {
   failed: ['run.failed', 'run.failed.job_not_found'],
 };
 
+/** A staff member's cancel (staff console): any kind of run, at any point while it lives. */
+const cancel: RouteStep = {
+  on: ['run.cancel_requested'],
+  via: 'event',
+  service: 'agent-launcher',
+  does: "a staff member canceled the live run: claims its end, deletes its Job (if one was created) and ends it",
+  ok: ['run.canceled'],
+  failed: [],
+  anytime: true,
+};
+
 const launch = (on: string, where: string): RouteStep => ({
   on: [on],
   via: 'event',
@@ -90,7 +101,7 @@ const prepare = (on: string, does: string): RouteStep => ({ on: [on], via: 'even
 const freeze = (steps: readonly RouteStep[]): readonly RouteStep[] => Object.freeze(steps.map((s) => Object.freeze({ ...s, on: Object.freeze([...s.on]), ok: Object.freeze([...s.ok]), failed: Object.freeze([...s.failed]) })));
 
 const ROUTES: Readonly<Record<RunKind, readonly RouteStep[]>> = Object.freeze({
-  'code-only': freeze([plan, launch('run.created', 'in the platform namespace as the code-only ServiceAccount (no RBAC, no token)'), follow]),
+  'code-only': freeze([plan, launch('run.created', 'in the platform namespace as the code-only ServiceAccount (no RBAC, no token)'), follow, cancel]),
   'full-env': freeze([
     plan,
     prepare('run.created', 'creates (or adopts) the run namespace named in the run row and applies its baseline (ServiceAccount, Role, RoleBinding, ResourceQuota, LimitRange, NetworkPolicy)'),
@@ -110,6 +121,16 @@ const ROUTES: Readonly<Record<RunKind, readonly RouteStep[]>> = Object.freeze({
       service: 'namespace-provisioner',
       does: "the run's issue was closed: deletes the run namespace",
       ok: ['run.namespace.delete_by_system', 'run.namespace.cleanup_skipped'],
+      failed: ['run.namespace.cleanup_failed'],
+      anytime: true,
+    },
+    cancel,
+    {
+      on: ['run.namespace.delete_requested'],
+      via: 'event',
+      service: 'namespace-provisioner',
+      does: "a staff member asked to delete the ended run's namespace: deletes it (or records it was already gone)",
+      ok: ['run.namespace.delete_by_staff', 'run.namespace.cleanup_skipped'],
       failed: ['run.namespace.cleanup_failed'],
       anytime: true,
     },
@@ -151,6 +172,7 @@ const ROUTES: Readonly<Record<RunKind, readonly RouteStep[]>> = Object.freeze({
       ok: ['slot.released'],
       failed: [],
     },
+    cancel,
   ]),
 });
 

@@ -1,4 +1,5 @@
-import { RunJobNotFoundV1, runEndedEventId } from '@codex-k8s/contracts';
+import { RunCanceledV1, RunJobNotFoundV1, runEndedEventId } from '@codex-k8s/contracts';
+import { settleCancel } from './cancel.js';
 import { agentFinishOf, agentLogTail, claimRunFinish, completeRunFinish, getRun, listRunsByStatus, setRunLogsTail, type AgentRunRow } from '@codex-k8s/db';
 import { observeRunPhase, publishCaused } from '@codex-k8s/flow';
 import { exitCodeOf, judgeJob, newestPodsFirst, orUndefinedIfNotFound, type JobVerdict } from '@codex-k8s/kube';
@@ -28,7 +29,7 @@ async function observe(deps: LauncherDeps, name: string, namespace: string): Pro
   return { verdict: judgeJob({ job, pods, failedCreate: first ?? null, now: new Date(), createDeadlineMs: deps.job.createDeadlineMs }), pods };
 }
 
-async function podsOf(deps: LauncherDeps, name: string, namespace: string): Promise<V1Pod[]> {
+export async function podsOf(deps: LauncherDeps, name: string, namespace: string): Promise<V1Pod[]> {
   return (await deps.core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` })).items;
 }
 
@@ -55,7 +56,7 @@ const TAIL_CHARS = 64_000;
  * The agent's output: the pod's log while it can be read (it also has what the runner printed itself, and what a
  * crashed runner never sent), else the log the agent streamed to agent-gateway (pods gone, nodes without logs).
  */
-async function agentOutput(deps: LauncherDeps, runId: string, pods: readonly V1Pod[], namespace: string): Promise<string> {
+export async function agentOutput(deps: LauncherDeps, runId: string, pods: readonly V1Pod[], namespace: string): Promise<string> {
   const fromPod = await logsTail(deps, pods, namespace);
   if (!fromPod.startsWith('(logs unavailable')) return fromPod;
   const streamed = await agentLogTail(deps.db, runId, TAIL_CHARS).catch(() => '');
@@ -112,6 +113,12 @@ export async function evaluateRun(deps: LauncherDeps, runId: string): Promise<vo
   if (!run?.job_name || !run.job_namespace || step === 'none' || step === 'wait') return;
   if (!run.project_id || !run.runtime_mode) return;
   const live = { ...run, job_name: run.job_name, job_namespace: run.job_namespace, project_id: run.project_id, runtime_mode: run.runtime_mode };
+  if (step === 'settle' && run.outcome?.event_type === RunCanceledV1.type) {
+    deps.log.warn({ run: run.id }, 'cancel claimed but not settled; finishing it');
+    await settleCancel(deps, live, run.outcome);
+    runFinishTotal.inc({ outcome: 'recovered' });
+    return;
+  }
   if (step === 'settle') {
     const t = run.outcome ? terminalOfOutcome(run.outcome) : undefined;
     if (!t) return;

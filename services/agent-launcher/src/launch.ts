@@ -1,5 +1,6 @@
 import { RunStartedV1, type Envelope } from '@codex-k8s/contracts';
-import { getDeployTask, getRun, markRunStarted, type AgentRunRow } from '@codex-k8s/db';
+import { getDeployTask, getRun, isLiveRun, markRunStarted, type AgentRunRow } from '@codex-k8s/db';
+import { deleteRunJob } from './cancel.js';
 import { causeOf, endRunWithLaunchError, observeRunPhase, publishCaused, runKindOf, type Cause } from '@codex-k8s/flow';
 import { agentJobName, agentTokenSecretName, buildAgentJob, isAlreadyExists, isPermanentKubeError, kubeErrorMessage, toLabelValue } from '@codex-k8s/kube';
 import type { V1Job } from '@kubernetes/client-node';
@@ -69,6 +70,12 @@ function jobOf(deps: LauncherDeps, run: AgentRunRow & { project_id: string; runt
   );
 }
 
+/** The Job of a run that ended while it was being created (a staff cancel) is deleted, not followed. */
+async function dropJobOfEndedRun(deps: LauncherDeps, runId: string, name: string, namespace: string): Promise<void> {
+  await deleteRunJob(deps, name, namespace);
+  deps.log.info({ run: runId, job: `${namespace}/${name}` }, 'the run ended while its job was created; job deleted');
+}
+
 /**
  * The launch core shared by the three input handlers (run-created.ts, namespace-prepared.ts, slot-ready.ts).
  * Starts the agent Job of a run exactly once when `trigger` (an event type) is the step its route waits for: create, or adopt
@@ -101,11 +108,13 @@ export async function launchRun(deps: LauncherDeps, trigger: string, cause: Laun
     await endRunWithLaunchError(deps, { id: run.id, project_id: run.project_id, runtime_mode: run.runtime_mode, namespace: run.namespace }, cause, { reason: 'job_create_failed', error });
     return;
   }
+  // A cancel may have ended the run while its Job was being made: then the Job goes, and nothing starts.
+  if (!isLiveRun(await getRun(deps.db, run.id))) return dropJobOfEndedRun(deps, run.id, name, at.namespace);
   await publishCaused(deps.bus, RunStartedV1, cause, {
     runId: run.id,
     data: { ...ref, job_name: name, job_namespace: at.namespace, slot_no: at.slotNo, image: deps.job.image },
   });
-  await markRunStarted(deps.db, run.id, { name, namespace: at.namespace });
+  if (!(await markRunStarted(deps.db, run.id, { name, namespace: at.namespace }))) return dropJobOfEndedRun(deps, run.id, name, at.namespace);
   if (!adopted) observeRunPhase('started', run.created_at);
   deps.log.info({ run: run.id, job: `${at.namespace}/${name}`, adopted }, adopted ? 'existing job adopted' : 'job created');
 }

@@ -1,4 +1,4 @@
-import { RunCreatedV1, RunNamespacePreparedV1, SlotReadyV1 } from '@codex-k8s/contracts';
+import { RunCancelRequestedV1, RunCreatedV1, RunNamespacePreparedV1, SlotReadyV1 } from '@codex-k8s/contracts';
 import { consumeEvents, on, runService } from '@codex-k8s/bus';
 import { openServiceDb, pingDb } from '@codex-k8s/db';
 import { labelKeys, loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
@@ -7,6 +7,7 @@ import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { readConfig } from './config.js';
 import { NAME, type LauncherDeps } from './deps.js';
 import { startFollower } from './follow.js';
+import { handleCancelRequested } from './cancel-requested.js';
 import { handleNamespacePrepared } from './namespace-prepared.js';
 import { handleRunCreated } from './run-created.js';
 import { handleSlotReady } from './slot-ready.js';
@@ -60,6 +61,7 @@ await runService({
         on(RunCreatedV1, (e, meta) => handleRunCreated(deps, e, meta)),
         on(RunNamespacePreparedV1, (e, meta) => handleNamespacePrepared(deps, e, meta)),
         on(SlotReadyV1, (e, meta) => handleSlotReady(deps, e, meta)),
+        on(RunCancelRequestedV1, (e) => handleCancelRequested(deps, e)),
       ],
     });
     follower = startFollower(deps, kc, { intervalMs: config.CODEXK8S_JOB_RESYNC_INTERVAL_MS, concurrency: config.BUS_CONCURRENCY });

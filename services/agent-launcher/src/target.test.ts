@@ -43,7 +43,9 @@ test('each kind starts its Job on the one input its route names, and on no other
   } as const;
   for (const kind of RUN_KINDS) {
     const started = ['run.created', 'run.namespace.prepared', 'slot.ready', 'run.started', 'slot.deployed'].filter((t) => placementOf(t, rows[kind], task({}), s) !== undefined);
-    assert.deepEqual(started, routeOf(kind).filter((st) => st.service === 'agent-launcher' && st.via === 'event').flatMap((st) => st.on), kind);
+    // The launch steps (a staff cancel is the launcher's other input: it places nothing).
+    assert.deepEqual(started, routeOf(kind).filter((st) => st.service === 'agent-launcher' && st.via === 'event' && !st.anytime).flatMap((st) => st.on), kind);
+    assert.equal(placementOf('run.cancel_requested', rows[kind], task({}), s), undefined, kind);
     assert.equal(started.length, 1, kind);
   }
 });

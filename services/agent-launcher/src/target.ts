@@ -1,5 +1,5 @@
 import { isLiveRun, type AgentRunRow, type RuntimeDeployTaskRow } from '@codex-k8s/db';
-import { handles, runKindOf } from '@codex-k8s/flow';
+import { runKindOf, stepOf } from '@codex-k8s/flow';
 import { NAME } from './deps.js';
 
 /** Where and as whom the Job runs, decided from the run's own row (and its deploy task), never from an event. */
@@ -30,7 +30,8 @@ export interface PlacementSettings {
 export function placementOf(trigger: string, run: AgentRunRow | undefined, task: RuntimeDeployTaskRow | undefined, s: PlacementSettings): JobPlacement | undefined {
   if (!run?.project_id || !isLiveRun(run)) return undefined;
   const kind = runKindOf(run);
-  if (!kind || !handles(kind, NAME, trigger)) return undefined;
+  // Only a launch step places a Job (the launcher's other input, a staff cancel, places nothing).
+  if (!kind || !stepOf(kind, NAME, trigger)?.ok.includes('run.started')) return undefined;
   // The repository the run is about, so the agent knows what to fetch (and, in a slot, the commit deployed).
   const repo: Record<string, string> = {
     ...(run.repository_full_name ? { CODEXK8S_REPOSITORY_FULL_NAME: run.repository_full_name } : {}),

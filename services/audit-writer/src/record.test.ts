@@ -35,6 +35,16 @@ test('toFlowEventRow maps the envelope one to one', () => {
   assert.equal(toFlowEventRow({ ...env, source: 'agent-launcher' }, 1).actor_type, 'system', 'the token events are the platform\'s');
 });
 
+test('a staff action is recorded as the staff member\'s act: the request and what carried it out', () => {
+  for (const [type, source] of [['run.cancel_requested', 'staff-console'], ['run.canceled', 'agent-launcher'], ['run.namespace.delete_requested', 'staff-console'], ['run.namespace.delete_by_staff', 'namespace-provisioner']] as const) {
+    const row = toFlowEventRow({ ...env, type, source, data: { requested_by: 'alice' } }, 1);
+    assert.deepEqual([row.actor_type, row.actor_id], ['human', 'alice'], type);
+  }
+  // Another type carrying the field, or a login that is not one, stays the service's act.
+  assert.deepEqual(Object.values((({ actor_type, actor_id }) => ({ actor_type, actor_id }))(toFlowEventRow({ ...env, data: { requested_by: 'alice' } }, 1))), ['system', 'webhook-ingress']);
+  assert.equal(toFlowEventRow({ ...env, type: 'run.canceled', source: 'agent-launcher', data: { requested_by: 'Not A Login!' } }, 1).actor_type, 'system');
+});
+
 test('isPermanentDbError: data and integrity errors are permanent, outages are not', () => {
   assert.equal(isPermanentDbError({ code: '22P05' }), true, 'unsupported unicode escape in jsonb');
   assert.equal(isPermanentDbError({ code: '23514' }), true, 'check violation');

@@ -1,19 +1,30 @@
-import type { EventEnvelope } from '@codex-k8s/contracts';
+import { STAFF_ACTED_EVENTS, StaffLogin, type EventEnvelope } from '@codex-k8s/contracts';
 import { insertFlowEvent, insertFlowEvents, type Db, type NewFlowEventRow } from '@codex-k8s/db';
 import { TerminalError } from '@codex-k8s/runtime';
 
 /** The service whose events speak for a run's agent: the agent is their actor, named by its run (`run/<id>`). */
 export const AGENT_VOICE = 'agent-gateway';
 
-/** Maps an envelope to its `flow_events` row (pure). What the agent reports through agent-gateway is the agent's act. */
+/** Who an event's act is: the agent (through agent-gateway), a staff member (their requests and what carried them out), or the platform. Pure. */
+export function actorOf(env: EventEnvelope): { type: 'system' | 'agent' | 'human'; id: string } {
+  if (env.source === AGENT_VOICE) return { type: 'agent', id: env.subject };
+  if (STAFF_ACTED_EVENTS.includes(env.type)) {
+    // The contract of these events requires the login (the decoder checked the source); a row without one stays the service's.
+    const login = StaffLogin.safeParse((env.data as { requested_by?: unknown } | null)?.requested_by);
+    if (login.success) return { type: 'human', id: login.data };
+  }
+  return { type: 'system', id: env.source };
+}
+
+/** Maps an envelope to its `flow_events` row (pure). */
 export function toFlowEventRow(env: EventEnvelope, streamSeq: number): NewFlowEventRow {
-  const agent = env.source === AGENT_VOICE;
+  const actor = actorOf(env);
   return {
     event_id: env.id,
     correlation_id: env.correlationid,
     causation_id: env.causationid ?? null,
-    actor_type: agent ? 'agent' : 'system',
-    actor_id: agent ? env.subject : env.source,
+    actor_type: actor.type,
+    actor_id: actor.id,
     event_type: env.type,
     schema_version: env.dataschemaversion,
     subject: env.subject,

@@ -1,4 +1,5 @@
 import {
+  NamespaceDeletedByStaffV1,
   NamespaceDeletedBySystemV1,
   RunNamespaceCleanedV1,
   RunNamespaceCleanupFailedV1,
@@ -33,12 +34,12 @@ export type CleanupDecision =
 
 /**
  * Whether a run namespace may be deleted (reference 3.4 guard), pure: never the platform's own namespace, never
- * one without our managed labels, nothing when cleanup is disabled (unless the issue was closed: an explicit
- * request), and an already deleted (or terminating) one is simply gone.
+ * one without our managed labels, nothing when cleanup is disabled (unless the issue was closed or a staff member
+ * asked: explicit requests), and an already deleted (or terminating) one is simply gone.
  */
 export function decideCleanup(o: { namespace: string; platformNamespace: string; cleanupEnabled: boolean; trigger: CleanupTrigger; existing: V1Namespace | undefined; managed: boolean }): CleanupDecision {
   if (o.namespace === o.platformNamespace) return { action: 'skip', reason: 'platform_namespace' };
-  if (!o.cleanupEnabled && o.trigger !== 'issue_closed') return { action: 'skip', reason: 'cleanup_disabled_by_config' };
+  if (!o.cleanupEnabled && o.trigger !== 'issue_closed' && o.trigger !== 'staff') return { action: 'skip', reason: 'cleanup_disabled_by_config' };
   // Already being deleted (by an earlier cleanup of this run, a redelivery or the sweeper): never a second delete.
   if (!o.existing || o.existing.metadata?.deletionTimestamp) return { action: 'gone' };
   if (!o.managed) return { action: 'skip', reason: 'namespace_not_managed' };
@@ -46,15 +47,15 @@ export function decideCleanup(o: { namespace: string; platformNamespace: string;
 }
 
 /**
- * Ends a run namespace's life and records the decision: `run.namespace.cleaned` (or `delete_by_system` when
- * the issue was closed), `cleanup_skipped` with the reason and the kubectl command, or `cleanup_failed` with the
+ * Ends a run namespace's life and records the decision: `run.namespace.cleaned` (`delete_by_system` when the issue
+ * was closed, `delete_by_staff` when a staff member asked), `cleanup_skipped` with the reason and the kubectl command, or `cleanup_failed` with the
  * error (the sweeper tries again later). One cleaned/skipped/failed event id per run (and trigger), so retries never
  * duplicate it.
  */
 export async function cleanupRunNamespace(
   deps: ProvisionerDeps,
   ref: RunRef,
-  ctx: Cause & { trigger: CleanupTrigger },
+  ctx: Cause & { trigger: CleanupTrigger; requestedBy?: string },
 ): Promise<void> {
   if (ref.runtime_mode !== 'full-env' || !ref.namespace) return;
   const namespace = ref.namespace;
@@ -68,12 +69,13 @@ export async function cleanupRunNamespace(
     existing,
     managed: isManagedRunNamespace(deps.keys, existing?.metadata?.labels),
   });
-  const done: EventDefinition = ctx.trigger === 'issue_closed' ? NamespaceDeletedBySystemV1 : RunNamespaceCleanedV1;
+  const done: EventDefinition = ctx.trigger === 'issue_closed' ? NamespaceDeletedBySystemV1 : ctx.trigger === 'staff' ? NamespaceDeletedByStaffV1 : RunNamespaceCleanedV1;
   const emit = async (def: EventDefinition, id: string, extra: Partial<NamespaceCleanupData>): Promise<void> => {
     await publishCaused(deps.bus, def, ctx, {
       runId: ref.run_id,
       id,
-      data: { run_id: ref.run_id, project_id: ref.project_id, runtime_mode: ref.runtime_mode, namespace, trigger: ctx.trigger, reason: null, error: null, cleanup_command: null, ...extra },
+      // requested_by: the staff member a staff delete names (kept by the delete_by_staff contract only).
+      data: { run_id: ref.run_id, project_id: ref.project_id, runtime_mode: ref.runtime_mode, namespace, trigger: ctx.trigger, reason: null, error: null, cleanup_command: null, ...(ctx.requestedBy ? { requested_by: ctx.requestedBy } : {}), ...extra },
     });
   };
   const onceId = deterministicId(done.type, ref.run_id);

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { IssueRunsClosedV1, RunCreatedV1, RunFailedV1, RunJobNotFoundV1, RunLaunchErrorV1, RunSucceededV1, SlotLeasedV1 } from '@codex-k8s/contracts';
+import { IssueRunsClosedV1, RunCanceledV1, RunCreatedV1, RunFailedV1, RunJobNotFoundV1, RunLaunchErrorV1, RunNamespaceDeleteRequestedV1, RunSucceededV1, SlotLeasedV1 } from '@codex-k8s/contracts';
 import { consumeEvents, on, runService } from '@codex-k8s/bus';
 import { openServiceDb, pingDb } from '@codex-k8s/db';
 import { labelKeys, loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
@@ -7,6 +7,7 @@ import { readConfigOrExit } from '@codex-k8s/runtime';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { baselineSpec, readConfig } from './config.js';
 import { NAME, type ProvisionerDeps } from './deps.js';
+import { handleDeleteRequested } from './delete-requested.js';
 import { handleIssueRunsClosed } from './issue-closed.js';
 import { handleRunCreated } from './run-created.js';
 import { handleRunEnded } from './run-ended.js';
@@ -52,7 +53,9 @@ await runService({
         on(RunFailedV1, (e) => handleRunEnded(deps, e)),
         on(RunJobNotFoundV1, (e) => handleRunEnded(deps, e)),
         on(RunLaunchErrorV1, (e) => handleRunEnded(deps, e)),
+        on(RunCanceledV1, (e) => handleRunEnded(deps, e)),
         on(IssueRunsClosedV1, (e) => handleIssueRunsClosed(deps, e)),
+        on(RunNamespaceDeleteRequestedV1, (e) => handleDeleteRequested(deps, e)),
       ],
     });
     sweeper = startSweeper(deps, {

@@ -27,8 +27,8 @@ export function endActionOf(run: AgentRunRow | undefined, trigger: string): 'rel
 }
 
 /**
- * The end of a run. One handler for one family of inputs: `run.succeeded`, `run.failed`, `run.failed.job_not_found`
- * and `run.failed.launch_error` are the same step of the route (they share the run's one end id, so only one of them
+ * The end of a run. One handler for one family of inputs: `run.succeeded`, `run.failed`, `run.failed.job_not_found`,
+ * `run.failed.launch_error` and `run.canceled` are the same step of the route (they share the run's one end id, so only one of them
  * is ever published per run). The run's route says what the end means here: full-env, the run namespace is cleaned
  * up; slot, the slot is released; code-only, nothing (no namespace). The run and its namespace are read from the
  * run's row, never from the event. The emitter publishes the terminal event just before it ends the row, so a row

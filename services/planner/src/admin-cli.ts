@@ -1,15 +1,17 @@
 import { parseArgs } from 'node:util';
 import { deterministicId } from '@codex-k8s/contracts';
-import { addMember, bindRepository, createDb, findProjectBySlug, migrateToLatest, upsertProject, type Db } from '@codex-k8s/db';
+import { addMember, bindRepository, createDb, createLoginLink, findProjectBySlug, migrateToLatest, upsertProject, type Db } from '@codex-k8s/db';
 import { z } from 'zod';
 
 // npm run admin -- project add <slug> [--name N]
 // npm run admin -- repo bind <owner/repo> --project <slug> --github-id <n> [--clone-url URL] [--services-yaml P] [--ref R]
 // npm run admin -- member add <github-login> --project <slug> --role admin|read_write|read_only [--platform-admin]
+// npm run admin -- staff link <github-login>
 const USAGE = `usage:
   npm run admin -- project add <slug> [--name <name>] [--slots]   (--slots: full-env runs deploy the project's services.yaml into a slot)
   npm run admin -- repo bind <owner/repo> --project <slug> --github-id <id> [--clone-url <url>] [--services-yaml <path>] [--ref <branch>]
   npm run admin -- member add <github-login> --project <slug> --role admin|read_write|read_only [--platform-admin]
+  npm run admin -- staff link <github-login>   (a one-time staff console login link, 10 minutes; consoles with CODEXK8S_STAFF_LOGIN_LINKS=true)
 Reads DATABASE_URL (eval "$(npm run -s stack -- env)" for the local stack).`;
 
 const Slug = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/, 'a lower-case slug: letters, digits and dashes');
@@ -61,6 +63,10 @@ async function run(db: Db, [what, verb, arg]: string[]): Promise<string> {
     const login = Login.parse(arg);
     await addMember(db, { projectId: await projectId(db, values.project), login, role, ...(values['platform-admin'] ? { platformAdmin: true } : {}) });
     return `${login.toLowerCase()} is ${role} of ${values.project}${values['platform-admin'] ? ' and a platform admin' : ''}`;
+  }
+  if (what === 'staff' && verb === 'link') {
+    const login = Login.parse(arg).toLowerCase();
+    return `/login?t=${await createLoginLink(db, login, 600)}  (append to the console's address; one use, for ${login}, 10 minutes)`;
   }
   throw new Error(USAGE);
 }

@@ -25,6 +25,7 @@ import {
   RunStartedV1,
   RunSucceededV1,
 } from './run.js';
+import { NamespaceDeletedByStaffV1, RunCancelRequestedV1, RunCanceledV1, RunNamespaceDeleteRequestedV1 } from './staff.js';
 import { SlotDeployedV1, SlotLeasedV1, SlotReadyV1, SlotReleasedV1, SlotTlsFailedV1, SlotUnitReadyV1 } from './slot.js';
 import { WebhookDuplicateV1, WebhookIgnoredV1, WebhookReceivedV1 } from './webhook.js';
 
@@ -48,12 +49,16 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   RunFailedV1,
   RunJobNotFoundV1,
   RunLaunchErrorV1,
+  RunCancelRequestedV1,
+  RunCanceledV1,
   AgentTokenRevokedV1,
   RunNamespaceCleanedV1,
   RunNamespaceCleanupFailedV1,
   RunNamespaceCleanupSkippedV1,
   IssueRunsClosedV1,
   NamespaceDeletedBySystemV1,
+  RunNamespaceDeleteRequestedV1,
+  NamespaceDeletedByStaffV1,
   SlotLeasedV1,
   SlotUnitReadyV1,
   SlotDeployedV1,

@@ -131,7 +131,8 @@ export const RunLaunchErrorV1 = defineEvent({
   consumedBy: ['namespace-provisioner', 'audit-writer'],
 });
 
-export const CleanupTrigger = z.enum(['run_finished', 'issue_closed', 'sweeper']);
+/** Who decided a run namespace goes: the run's end, its issue closed, the sweeper, or a staff member (staff console). */
+export const CleanupTrigger = z.enum(['run_finished', 'issue_closed', 'sweeper', 'staff']);
 
 export const NamespaceCleanupData = RunRef.extend({
   namespace: z.string(),

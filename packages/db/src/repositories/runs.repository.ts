@@ -77,6 +77,20 @@ export async function finishRun(db: Db, id: string, status: Extract<RunStatus, '
   return getRun(db, id);
 }
 
+/**
+ * Ends a run that is still pending (no Job started yet) with `status` and `outcome`; undefined when it was not
+ * pending any more (a launch started it meanwhile, or it ended): the caller then treats it as running or ended.
+ */
+export async function endPendingRun(db: Db, id: string, status: Extract<RunStatus, 'canceled'>, outcome: RunOutcome): Promise<AgentRunRow | undefined> {
+  return db
+    .updateTable('agent_runs')
+    .set({ status, outcome: JSON.stringify(outcome), finished_at: sql`now()` as never, updated_at: sql`now()` as never })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .executeTakeFirst();
+}
+
 /** Runs in one status, oldest first (the resync and sweeper inputs). */
 export async function listRunsByStatus(db: Db, statuses: readonly RunStatus[], limit = 500): Promise<AgentRunRow[]> {
   return db.selectFrom('agent_runs').selectAll().where('status', 'in', [...statuses]).orderBy('created_at').limit(limit).execute();
@@ -119,7 +133,7 @@ export async function claimRunFinish(db: Db, id: string, outcome: RunOutcome): P
  * Ends a claimed run after its terminal event was published (the agent's output was stored before it, with
  * setRunLogsTail). Only a still-running row with an outcome moves; returns it, or undefined when it had already ended.
  */
-export async function completeRunFinish(db: Db, id: string, status: Extract<RunStatus, 'succeeded' | 'failed'>): Promise<AgentRunRow | undefined> {
+export async function completeRunFinish(db: Db, id: string, status: Extract<RunStatus, 'succeeded' | 'failed' | 'canceled'>): Promise<AgentRunRow | undefined> {
   return db
     .updateTable('agent_runs')
     .set({ status, finished_at: sql`now()` as never, updated_at: sql`now()` as never })

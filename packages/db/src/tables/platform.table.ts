@@ -50,6 +50,8 @@ export interface AgentRunsTable {
   agent_logs_tail: string | null;
   /** The terminal event of the run: `{ event_type, reason, error }`; set once, together with the final status. */
   outcome: ColumnType<RunOutcome | null, string | null | undefined, string | null>;
+  /** The label that triggered the run (generated from run_payload, migration 0010). */
+  trigger_label: ColumnType<string | null, never, never>;
 }
 
 export interface RunOutcome {
@@ -58,6 +60,8 @@ export interface RunOutcome {
   readonly error: string | null;
   /** The agent container's exit code, when it ran and ended (absent in outcomes recorded before it was kept). */
   readonly exit_code?: number | null;
+  /** The staff member who canceled the run (run.canceled only). */
+  readonly requested_by?: string | null;
 }
 
 export type MemberRole = 'admin' | 'read_write' | 'read_only';
@@ -143,4 +147,20 @@ export interface LeasesTable {
   holder: string;
   expires_at: Date;
   updated_at: Generated<Date>;
+}
+
+/** A one-time staff login link (only its SHA-256 is kept). */
+export interface StaffLoginLinksTable {
+  token_hash: Buffer;
+  login: string;
+  expires_at: Date;
+  used_at: ColumnType<Date | null, never, Date>;
+}
+
+/** A staff console session opened by a login link (only the cookie's SHA-256 is kept). */
+export interface StaffSessionsTable {
+  token_hash: Buffer;
+  login: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
 }
