@@ -265,6 +265,20 @@ describe('staff console: API, access and actions', () => {
     assert.equal(dl.status, 200);
     assert.match(String(dl.headers['content-disposition']), new RegExp(`attachment; filename="run-${runId}.log"`));
     refusedWith(await as(alice, `/api/v1/staff/runs/${runId}/artifacts/none.txt`), 404, /no such artifact/);
+    // What an agent uploaded is never a page of the console's origin: HTML comes back as text, a binary as a download.
+    const html = Buffer.from('<script>alert(document.cookie)</script>');
+    await p.tdb.db.insertInto('agent_artifacts').values([
+      { run_id: runId, name: 'page.html', kind: 'file', content_type: 'text/html', size_bytes: html.length, sha256: null, content: html, url: null, number: null, branch: null, title: null },
+      { run_id: runId, name: 'blob.bin', kind: 'file', content_type: 'application/octet-stream', size_bytes: 3, sha256: null, content: Buffer.from([0, 1, 2]), url: null, number: null, branch: null, title: null },
+    ]).execute();
+    const page = await as<string>(alice, `/api/v1/staff/runs/${runId}/artifacts/page.html`);
+    assert.equal(page.status, 200);
+    assert.equal(page.headers['content-type'], 'text/plain; charset=utf-8');
+    assert.equal(page.headers['x-content-type-options'], 'nosniff');
+    assert.match(String(page.headers['content-security-policy']), /sandbox/);
+    assert.equal(page.body, html.toString());
+    const blob = await as(alice, `/api/v1/staff/runs/${runId}/artifacts/blob.bin`);
+    assert.deepEqual([blob.headers['content-type'], blob.headers['content-disposition']], ['application/octet-stream', 'attachment; filename="blob.bin"']);
     refusedWith(await as(alice, `/api/v1/staff/runs/${runId}/artifacts/..%2Fetc`), 400, /name: not an artifact name/);
   });
 });
