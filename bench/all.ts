@@ -9,6 +9,7 @@ const PARTS: readonly (readonly [string, readonly string[]])[] = [
   ['agent-gateway: 4 KiB log chunks/s from 32 agents beside an in-process store + publish floor, status report -> flow_events latency at 20/s, RSS', ['bench/agent-gateway.ts']],
   ['burst of 100 run:dev: prepared time beside the bare apiserver floor, finish attempts and deletes per run', ['bench/burst.ts']],
   ['cold slot deploy of 6 units: webhook -> slot.ready beside server-side apply and waits of the same objects, then the real sample on the real node', ['bench/slot-deploy.ts', '--real']],
+  ['staff-console with 10,000 runs and 1,000,000 flow events: runs list, run page and events p95 (1 and 8 clients) beside the GET /session floor and the bare SQL', ['bench/staff-console.ts']],
   ['RSS of the seven services at idle, compiled and from sources', ['bench/rss.ts']],
 ];
 

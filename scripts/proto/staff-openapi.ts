@@ -11,6 +11,8 @@ import {
   ProjectQuery,
   RunDetails,
   RunListQuery,
+  RedeployResponse,
+  RetryResponse,
   RunListResponse,
   SessionResponse,
   SlotListResponse,
@@ -131,6 +133,37 @@ export function staffConsoleOpenApi(header: string): string {
       '/api/v1/staff/namespaces': get('listNamespaces', 'Namespaces the platform made: purpose, run, age, state', 'NamespaceListResponse', { query: ProjectQuery }),
       '/api/v1/staff/deploy-tasks': get('listDeployTasks', 'Slot deploys newest first', 'DeployTaskListResponse', { query: ProjectQuery }),
       '/api/v1/staff/dead-letters': get('listDeadLetters', 'Messages a consumer gave up on (platform admins only)', 'DeadLetterListResponse', { query: ProjectQuery.pick({ limit: true, cursor: true }) }),
+      '/api/v1/staff/dead-letters/{id}/retry': {
+        post: {
+          operationId: 'retryDeadLetter',
+          summary: 'Publish a dead letter\'s original again (platform admins)',
+          description: 'audit-writer publishes the recorded original to its own subject again (bus.dead_letter.retried); its consumers see the same event once more. 409 for a dead letter without an event (a poison body).',
+          security: [{ session: [], csrf: [] }, { proxy: [], csrf: [] }],
+          parameters: [{ name: 'id', in: 'path', required: true, description: 'The dead letter\'s id in the list.', schema: { type: 'string', pattern: '^\\d{1,19}$' } }],
+          responses: {
+            '200': json('Published again.', 'RetryResponse'),
+            '202': json('Asked; audit-writer did not confirm within CODEXK8S_STAFF_ACTION_WAIT_MS.', 'RetryResponse'),
+            ...ACTION_REFUSALS,
+          },
+        },
+      },
+      '/api/v1/staff/slots/{project}/{slot_no}/redeploy': {
+        post: {
+          operationId: 'redeploySlot',
+          summary: 'Apply a free slot\'s last deploy again, every unit, under a new fingerprint (project admins)',
+          description: 'The deployer leases the slot, applies the stack of its last deploy in order (each unit ready before the next) and frees it: slot.redeployed or slot.redeploy_failed. 409 while a run holds the slot, for a slot never deployed, or while a redeploy of it runs.',
+          security: [{ session: [], csrf: [] }, { proxy: [], csrf: [] }],
+          parameters: [
+            { name: 'project', in: 'path', required: true, schema: { type: 'string' } },
+            { name: 'slot_no', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } },
+          ],
+          responses: {
+            '200': json('Done (`outcome` redeployed or failed, with the error).', 'RedeployResponse'),
+            '202': json('Asked; the deployer is still at it (a real stack takes minutes): the slots page shows the result.', 'RedeployResponse'),
+            ...ACTION_REFUSALS,
+          },
+        },
+      },
     },
     components: {
       securitySchemes: {
@@ -150,6 +183,8 @@ export function staffConsoleOpenApi(header: string): string {
         DeployTaskListResponse: schemaOf(DeployTaskListResponse, 'output'),
         DeadLetterListResponse: schemaOf(DeadLetterListResponse, 'output'),
         ActionResponse: schemaOf(ActionResponse, 'output'),
+        RedeployResponse: schemaOf(RedeployResponse, 'output'),
+        RetryResponse: schemaOf(RetryResponse, 'output'),
         ErrorResponse: schemaOf(StaffErrorResponse, 'output'),
       },
     },

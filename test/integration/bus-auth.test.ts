@@ -9,6 +9,7 @@ import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import {
   EVENT_CATALOG,
+  RECORDER,
   RECORDER_CONSUMER,
   RunCreatedV1,
   RunSucceededV1,
@@ -79,6 +80,9 @@ test('each service publishes its own event types (PubAck) and is refused every o
       const ack = await bus.js.publish(bus.subjectOf(def), 'own');
       assert.ok(ack.seq > 0, `${service} ${def.type}`);
     }
+    // The recorder may publish every catalog subject: a staff retry republishes a dead letter's recorded original
+    // (ADR 0003); what it republishes is checked by audit-writer itself (services/audit-writer/src/retry.ts).
+    if (service === RECORDER) continue;
     const before = await stored();
     for (const def of EVENT_CATALOG.filter((d) => !d.emittedBy.includes(service))) {
       await refused(`${service} publishing ${def.type}`, bus.js.publish(bus.subjectOf(def), 'forged', { timeout: 3_000 }));

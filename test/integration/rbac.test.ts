@@ -112,6 +112,14 @@ describe('least privilege on the real apiserver', () => {
     for (const verb of ['get', 'list', 'watch', 'delete', 'deletecollection', 'update']) {
       assert.ok(!(await can(launcher, { namespace: runNs, verb, resource: 'secrets' })), `launcher may not ${verb} secrets`);
     }
+    // staff-console reads live agent pods' logs (the run page) and nothing else; it writes nothing in the cluster.
+    const console = sa('staff-console');
+    assert.ok(await can(console, { namespace: runNs, verb: 'get', resource: 'pods', subresource: 'log' }), 'console reads pod logs');
+    assert.ok(await can(console, { namespace: runNs, verb: 'list', resource: 'pods' }), 'console finds the Job\'s pod');
+    for (const [verb, resource, group] of [['get', 'secrets', ''], ['create', 'pods', ''], ['delete', 'pods', ''], ['create', 'pods/exec', ''], ['watch', 'pods', ''], ['delete', 'jobs', 'batch'], ['get', 'configmaps', ''], ['delete', 'namespaces', '']] as const) {
+      const [res, sub] = resource.split('/') as [string, string | undefined];
+      assert.ok(!(await can(console, { namespace: runNs, verb, resource: res, group, ...(sub ? { subresource: sub } : {}) })), `console may not ${verb} ${resource}`);
+    }
     const deployer = sa('deployer');
     assert.ok(await can(deployer, { namespace: runNs, verb: 'create', resource: 'deployments', group: 'apps' }));
     assert.ok(await can(deployer, { namespace: runNs, verb: 'delete', resource: 'jobs', group: 'batch' }), 'Jobs are replaced');

@@ -178,6 +178,14 @@ describe('the staff console in a real browser', () => {
     assert.deepEqual([refused.status, refused.body.error], [403, 'only project admins may cancel runs']);
     await bobCtx.close();
 
+    // While its pod lives, the page's log is also readable as the pod printed it (source=pod).
+    const aliceCookie = (await alice.cookies()).find((c) => c.name === '__Host-staff_session')?.value ?? '';
+    const podLog = await eventually('the live pod\'s log', async () => {
+      const r = await staffRequest<{ source: string; lines: string[] }>(p.consoleUrl as string, 'GET', `/api/v1/staff/runs/${runId}/logs?source=pod&tail=20`, { cookie: aliceCookie });
+      return r.status === 200 && r.body.lines.some((l) => l.includes('working until canceled')) ? r.body : undefined;
+    }, 30_000);
+    assert.equal(podLog.source, 'pod');
+
     // alice cancels from the run page, with the keyboard-usable confirm dialog.
     await page.goto(`${p.consoleUrl}/runs/${runId}`);
     await page.locator('button[data-action="cancel"]').click();
@@ -189,6 +197,8 @@ describe('the staff console in a real browser', () => {
     await page.locator('button[data-action="delete-namespace"]').click();
     await page.locator('dialog button[data-confirm]').click();
     await eventually('the delete result shows', async () => ((await page.locator('[data-testid=action-result]').textContent()) === `Namespace ${ns} deleted.` ? true : undefined), 30_000);
+    const gone = await staffRequest<{ error: string }>(p.consoleUrl as string, 'GET', `/api/v1/staff/runs/${runId}/logs?source=pod`, { cookie: aliceCookie });
+    assert.deepEqual([gone.status, gone.body.error], [404, 'no live pod of this run to read (it ended, or has not started)']);
     await eventually('the namespace goes', () => core.readNamespace({ name: ns }).then((n) => (n.metadata?.deletionTimestamp ? true : undefined), () => true), 60_000);
     const rows = await p.timeline(delivery);
     const acts = rows.filter((r) => ['run.cancel_requested', 'run.canceled', 'run.namespace.delete_requested', 'run.namespace.delete_by_staff'].includes(r.event_type));
@@ -199,5 +209,26 @@ describe('the staff console in a real browser', () => {
       ['run.namespace.delete_requested', 'human', 'alice'],
     ]);
     assert.deepEqual(rows.filter((r) => /^run\.(succeeded|failed|canceled)/.test(r.event_type)).map((r) => r.event_type), ['run.canceled'], 'one end');
+  });
+
+  test('redeploy a slot from the slots page: every unit applied again under a new fingerprint, audited as alice\'s act', async () => {
+    const before = await p.tdb.db.selectFrom('runtime_deploy_tasks').select(['fingerprint']).where('namespace', '=', SLOT_NS).where('status', '=', 'succeeded').orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+    await page.goto(`${p.consoleUrl}/slots`);
+    const row = page.locator(`tr[data-slot="${SLUG}/1"]`);
+    await eventually('the redeploy button enabled (the slot is free)', async () => ((await row.locator('button[data-action="redeploy"]').isEnabled()) ? true : undefined), 30_000);
+    await row.locator('button[data-action="redeploy"]').click();
+    await page.locator('dialog button[data-confirm]').click();
+    await row.locator('[data-testid=last-redeploy][data-redeploy-status="succeeded"]').waitFor({ timeout: 240_000 });
+    const done = await eventually('slot.redeployed recorded', async () =>
+      p.tdb.db.selectFrom('flow_events').select(['actor_type', 'actor_id', 'payload']).where('event_type', '=', 'slot.redeployed').executeTakeFirst(), 30_000);
+    assert.deepEqual([done.actor_type, done.actor_id], ['human', 'alice']);
+    const data = done.payload as { fingerprint: string; units: number; namespace: string };
+    assert.equal(data.namespace, SLOT_NS);
+    assert.notEqual(data.fingerprint, before.fingerprint, 'a new fingerprint');
+    assert.ok(data.units >= 4, `every unit applied again: ${data.units}`);
+    const requested = await p.tdb.db.selectFrom('flow_events').select(['actor_type', 'actor_id']).where('event_type', '=', 'slot.redeploy_requested').executeTakeFirstOrThrow();
+    assert.deepEqual([requested.actor_type, requested.actor_id], ['human', 'alice']);
+    // The slot's page still opens after it (the stack was applied again, not torn down).
+    assert.equal((await p.tdb.db.selectFrom('slots').select('state').where('slot_no', '=', 1).where('project_id', '=', deterministicId('project', SLUG)).executeTakeFirstOrThrow()).state, 'free');
   });
 });

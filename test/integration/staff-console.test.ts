@@ -261,6 +261,8 @@ describe('staff console: API, access and actions', () => {
     const logs = await as<LogResponse>(alice, `/api/v1/staff/runs/${runId}/logs?tail=10`);
     assert.equal(logs.status, 200);
     assert.equal(logs.body.source, 'stored_tail');
+    refusedWith(await as(alice, `/api/v1/staff/runs/${runId}/logs?source=pod`), 404, /no live pod of this run/);
+    refusedWith(await as(alice, `/api/v1/staff/runs/${runId}/logs?source=kubelet`), 400, /^source: /);
     const dl = await as(alice, `/api/v1/staff/runs/${runId}/logs/download`);
     assert.equal(dl.status, 200);
     assert.match(String(dl.headers['content-disposition']), new RegExp(`attachment; filename="run-${runId}.log"`));

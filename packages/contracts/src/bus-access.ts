@@ -1,5 +1,6 @@
 import type { EventDefinition } from './define.js';
 import { EVENT_CATALOG } from './events/catalog.js';
+import { DeadLetterRetryRequestedV1 } from './events/staff.js';
 import { SERVICE_NAMES, type ServiceName } from './services.js';
 import { subjectFor } from './subjects.js';
 
@@ -86,7 +87,8 @@ function consumerRights(stream: string, name: string, filter: string | null): st
  * A platform service's permissions: publish the event subjects it emits, run one single-filter consumer per
  * event it consumes (the create subject pins the filter, so it cannot widen it), read stream info, and
  * receive only on its own inbox. The recorder also creates/updates the two streams, reads stored messages
- * (dead-letter originals) and runs its `<root>.>` and dead-letter consumers.
+ * (dead-letter originals), runs its `<root>.>` and dead-letter consumers, and may publish any catalog subject (a
+ * dead letter retried by staff is its original published again).
  */
 export function servicePermissions(service: ServiceName, scope: BusScope): BusPermissions {
   const { root, stream } = scope;
@@ -101,6 +103,10 @@ export function servicePermissions(service: ServiceName, scope: BusScope): BusPe
       ...consumerRights(stream, RECORDER_CONSUMER, `${root}.>`),
       // The advisory consumer filters on the two advisory subjects (several filters: no filter in the subject).
       ...consumerRights(dl, DEAD_LETTER_CONSUMER, null),
+      // A staff retry of a dead letter: its own consumer of the request, and the right to publish a recorded original
+      // again to its subject (any catalog subject; audit-writer republishes only originals it recorded, ADR 0003).
+      ...consumerRights(stream, consumerName(RECORDER, DeadLetterRetryRequestedV1), subjectFor(root, DeadLetterRetryRequestedV1)),
+      ...EVENT_CATALOG.map((d) => subjectFor(root, d)).filter((x) => !publish.includes(x)),
     );
   } else {
     for (const d of eventsConsumedBy(service)) publish.push(...consumerRights(stream, consumerName(service, d), subjectFor(root, d)));

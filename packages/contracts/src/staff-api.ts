@@ -49,6 +49,7 @@ export type EventListQuery = z.infer<typeof EventListQuery>;
 /** `GET /api/v1/staff/runs/{run_id}/logs` query. */
 export const LogQuery = z.strictObject({
   tail: IntParam(1, 5_000).optional().describe('The last N lines (default 500).'),
+  source: z.enum(['auto', 'agent', 'pod']).optional().describe('auto (default): what the agent streamed, else the live pod, else the end stored with the run; pod: what the live pod printed (404 when no pod is left); agent: the streamed log only.'),
 });
 export type LogQuery = z.infer<typeof LogQuery>;
 
@@ -225,6 +226,10 @@ export const SlotView = z.object({
   fingerprint: z.string().nullable(),
   deploy_status: RunStatusName.nullable(),
   updated_at: Iso,
+  /** The slot's last staff redeploy, if any. */
+  last_redeploy: z.object({ redeploy_id: z.uuid(), status: z.enum(['running', 'succeeded', 'failed']), requested_by: z.string(), fingerprint: z.string().nullable(), error: z.string().nullable(), created_at: Iso, finished_at: Iso.nullable() }).nullable(),
+  /** Whether the caller may redeploy it now, and why not. */
+  redeploy: z.object({ allowed: z.boolean(), reason: z.string().nullable() }),
 });
 export type SlotView = z.infer<typeof SlotView>;
 export const SlotListResponse = z.object({ items: z.array(SlotView) });
@@ -261,6 +266,8 @@ export const DeadLetterView = z.object({
   original_event_id: z.string().nullable(),
   created_at: Iso,
   payload: z.unknown(),
+  /** When it was retried from the console, the last time. */
+  retried_at: Iso.nullable(),
 });
 export type DeadLetterView = z.infer<typeof DeadLetterView>;
 export const DeadLetterListResponse = z.object({ items: z.array(DeadLetterView), next_cursor: z.string().nullable() });
@@ -274,6 +281,27 @@ export const ActionResponse = z.object({
   namespace: z.string().nullable(),
 });
 export type ActionResponse = z.infer<typeof ActionResponse>;
+
+/** `POST /api/v1/staff/slots/{project}/{slot_no}/redeploy`. */
+export const SlotParam = z.strictObject({ project: Slug, slot_no: IntParam(1, 1_000) });
+export const RedeployResponse = z.object({
+  redeploy_id: z.uuid(),
+  outcome: z.enum(['redeployed', 'failed', 'pending']),
+  namespace: z.string(),
+  fingerprint: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type RedeployResponse = z.infer<typeof RedeployResponse>;
+
+/** `POST /api/v1/staff/dead-letters/{id}/retry`. */
+export const DeadLetterParam = z.strictObject({ id: z.string().regex(/^\d{1,19}$/, 'not a dead letter id') });
+export const RetryResponse = z.object({
+  request_id: z.uuid(),
+  outcome: z.enum(['retried', 'pending']),
+  original_subject: z.string(),
+  original_event_id: z.string().nullable(),
+});
+export type RetryResponse = z.infer<typeof RetryResponse>;
 
 export const StaffErrorResponse = z.object({ error: z.string() });
 
@@ -295,5 +323,7 @@ export const STAFF_API = {
   namespaces: '/api/v1/staff/namespaces',
   deployTasks: '/api/v1/staff/deploy-tasks',
   deadLetters: '/api/v1/staff/dead-letters',
+  redeploy: (project: string, slotNo: number) => `/api/v1/staff/slots/${project}/${slotNo}/redeploy`,
+  retry: (id: string) => `/api/v1/staff/dead-letters/${id}/retry`,
   login: '/login',
 } as const;

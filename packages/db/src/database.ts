@@ -4,7 +4,7 @@ import { Gauge, register } from 'prom-client';
 import { migrateToLatest } from './migrate.js';
 import type { AgentArtifactsTable, AgentLogChunksTable, AgentReportsTable, AgentTokensTable } from './tables/agent.table.js';
 import type { FlowEventsTable } from './tables/flow-events.table.js';
-import type { AgentRunsTable, ProjectMembersTable, ProjectsTable, RepositoriesTable, RuntimeDeployTasksTable, NamespaceOwnersTable, LeasesTable, SlotsTable, StaffLoginLinksTable, StaffSessionsTable, UsersTable } from './tables/platform.table.js';
+import type { AgentRunsTable, ProjectMembersTable, ProjectsTable, RepositoriesTable, RuntimeDeployTasksTable, NamespaceOwnersTable, LeasesTable, SlotRedeploysTable, SlotsTable, StaffLoginLinksTable, StaffSessionsTable, UsersTable } from './tables/platform.table.js';
 import type { WebhookDeliveriesTable } from './tables/webhook-deliveries.table.js';
 
 export interface Database {
@@ -25,6 +25,7 @@ export interface Database {
   agent_log_chunks: AgentLogChunksTable;
   staff_login_links: StaffLoginLinksTable;
   staff_sessions: StaffSessionsTable;
+  slot_redeploys: SlotRedeploysTable;
 }
 
 export type Db = Kysely<Database>;

@@ -38,6 +38,9 @@ export type { AgentArtifactRow, AgentLogChunkRow, AgentReportRow, AgentTokenRow 
 export {
   NAMESPACE_GONE_EVENTS,
   agentLogLines,
+  deadLetterRetries,
+  getDeadLetter,
+  getSlot,
   eventHeadsAfter,
   firstEventsOf,
   flowEventById,
@@ -51,8 +54,23 @@ export {
   listStaffSlots,
   listStatusLines,
   namespaceDeletedFor,
+  runLogsTail,
   staffAccessOf,
   staffRunsByCorrelation,
 } from './repositories/staff.repository.js';
 export type { EventHead, RunFilter, RunKey, StaffNamespaceRow, StaffProject, StaffRunRow } from './repositories/staff.repository.js';
 export { closeStaffSession, createLoginLink, openStaffSession, purgeStaffSessions, staffSessionLogin, useLoginLink } from './repositories/staff-sessions.repository.js';
+export type { RedeployFailureReason, SlotRedeployRow } from './tables/platform.table.js';
+export { lastSlotDeploy, leaseSlotFor, releaseSlotOf } from './repositories/slots.repository.js';
+export type { SlotLeaseResult } from './repositories/slots.repository.js';
+export {
+  appendRedeployLog,
+  finishSlotRedeploy,
+  lastSlotRedeploys,
+  redeployBrokeSlot,
+  redeployProgressOf,
+  saveRedeployProgress,
+  slotRedeployOf,
+  startSlotRedeploy,
+} from './repositories/slot-redeploys.repository.js';
+export type { NewSlotRedeploy, RedeployEnd, SlotRedeploySummary } from './repositories/slot-redeploys.repository.js';

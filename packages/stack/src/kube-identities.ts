@@ -10,7 +10,7 @@ import { waitReady } from './proc.js';
 /** The namespace deploy/base installs into; its admission policies pin this name. */
 export const PLATFORM_NAMESPACE = 'codex-k8s-system';
 /** The services that talk to the Kubernetes API, each as its own ServiceAccount of deploy/base. */
-export const KUBE_SERVICES: readonly string[] = ['namespace-provisioner', 'deployer', 'tls-watcher', 'agent-launcher'];
+export const KUBE_SERVICES: readonly string[] = ['namespace-provisioner', 'deployer', 'tls-watcher', 'agent-launcher', 'staff-console'];
 /** Names the directory holding `<service>.kubeconfig` for each of KUBE_SERVICES (exported by `stackEnv`). */
 export const SERVICE_KUBECONFIG_DIR = 'CODEXK8S_SERVICE_KUBECONFIG_DIR';
 

@@ -39,13 +39,14 @@ export async function settleCancel(deps: LauncherDeps, run: Run, outcome: RunOut
   }
   const deleted = await deleteRunJob(deps, name, namespace);
   await revokeRunToken(deps, run);
-  await publishCanceled(deps, run, outcome, { name: run.job_name, namespace: run.job_namespace }, cause);
+  await publishCanceled(deps, { run, outcome, job: { name: run.job_name, namespace: run.job_namespace }, cause });
   await completeRunFinish(deps.db, run.id, 'canceled');
   deps.log.info({ run: run.id, job: `${namespace}/${name}`, jobDeleted: deleted, by: outcome.requested_by }, 'run canceled');
 }
 
 /** `run.canceled` under the run's one end id. */
-export async function publishCanceled(deps: LauncherDeps, run: Run, outcome: RunOutcome, job: { name: string | null; namespace: string | null }, cause: Cause): Promise<void> {
+export async function publishCanceled(deps: LauncherDeps, o: { run: Run; outcome: RunOutcome; job: { name: string | null; namespace: string | null }; cause: Cause }): Promise<void> {
+  const { run, outcome, job, cause } = o;
   const data: RunCanceledData = {
     run_id: run.id,
     project_id: run.project_id,

@@ -1,9 +1,10 @@
-import { DEAD_LETTER_CONSUMER, RECORDER, RECORDER_CONSUMER, allSubjects } from '@codex-k8s/contracts';
-import { checkSource, decodeEnvelope, runBatchConsumer, runDeadLetterCapture, runService } from '@codex-k8s/bus';
+import { DEAD_LETTER_CONSUMER, DeadLetterRetryRequestedV1, RECORDER, RECORDER_CONSUMER, allSubjects } from '@codex-k8s/contracts';
+import { checkSource, consumeEvents, decodeEnvelope, on, runBatchConsumer, runDeadLetterCapture, runService } from '@codex-k8s/bus';
 import { openServiceDb, pingDb } from '@codex-k8s/db';
 import { readConfigOrExit } from '@codex-k8s/runtime';
 import { readConfig } from './config.js';
 import { dbWriter, recordBatch } from './record.js';
+import { handleRetryRequested } from './retry.js';
 
 const NAME = RECORDER;
 const config = readConfigOrExit(NAME, readConfig);
@@ -16,7 +17,7 @@ await runService({
   close: () => db.destroy(),
   // The recorder creates and updates the event and dead-letter streams; every other service only waits for them.
   manageStreams: true,
-  start: async (bus) => [
+  start: async (bus, log) => [
     // One durable on the whole root; events arrive in batches, written with one INSERT and acked after its commit.
     await runBatchConsumer(bus, {
       durable: RECORDER_CONSUMER,
@@ -36,5 +37,7 @@ await runService({
       backoffMs: [250, 1_000, 2_000, 5_000],
     }),
     await runDeadLetterCapture(bus, { durable: DEAD_LETTER_CONSUMER, ackWaitMs: config.BUS_ACK_WAIT_MS }),
+    // A staff retry of a dead letter: the recorded original published again (its own consumer of the request).
+    await consumeEvents(bus, { durable: NAME, config, routes: [on(DeadLetterRetryRequestedV1, (e) => handleRetryRequested({ db, bus, log }, e))] }),
   ],
 });

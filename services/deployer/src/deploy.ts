@@ -38,6 +38,8 @@ export interface DeployInput {
   readonly reserved: ReservedObjects;
   /** The fingerprint of this project's last successful deploy into this namespace, if any. */
   readonly previousFingerprint?: string | undefined;
+  /** Salts the fingerprint (a staff redeploy's id): the state differs from every earlier deploy, so all is applied again. */
+  readonly salt?: string | undefined;
   /** How far earlier steps of this deploy got (all nulls and 0 for a new deploy). */
   readonly progress: DeployProgress;
   /** Records progress before the step goes on: the next step (any replica, after any restart) starts from it. */
@@ -67,7 +69,7 @@ export async function deployStep(deps: StepDeps, input: DeployInput): Promise<De
   const now = deps.now ?? (() => new Date());
   const rendered = await renderDeploy(input);
   const all = rendered.flatMap((r) => r.objects);
-  const fp = fingerprint(input.stack.namespace, all);
+  const fp = fingerprint(input.stack.namespace, all, input.salt);
   const fresh = input.progress.fingerprint !== fp;
   if (fresh) input.log('prepare', `${rendered.length} units, ${all.length} objects: ${rendered.map((r) => `${r.unit.group}/${r.unit.name}`).join(', ')}`);
   checkTenantPolicy(all, input.stack.namespace, input.reserved);

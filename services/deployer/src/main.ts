@@ -1,4 +1,4 @@
-import { RunCreatedV1, RunNamespacePreparedV1 } from '@codex-k8s/contracts';
+import { RunCreatedV1, RunNamespacePreparedV1, SlotRedeployRequestedV1 } from '@codex-k8s/contracts';
 import { consumeEvents, on, runService } from '@codex-k8s/bus';
 import { openServiceDb, pingDb } from '@codex-k8s/db';
 import { loadKubeConfig, ObjectApplier } from '@codex-k8s/kube';
@@ -6,6 +6,7 @@ import { readConfigOrExit } from '@codex-k8s/runtime';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { readConfig, reservedObjects } from './config.js';
 import { NAME, type DeployerDeps } from './deps.js';
+import { handleRedeployRequested } from './redeploy.js';
 import { handleSlotPrepared } from './run-deploy.js';
 import { handleSlotRunCreated } from './slot.js';
 
@@ -25,7 +26,12 @@ await runService({
         // Waiting (for a slot, for a unit to get ready) is one redelivery per poll (RetryAfter), so deliveries are not
         // a retry budget here: each step ends the run itself once its deadline has passed (deployDeadline).
         config: { ...config, BUS_MAX_DELIVER: -1 },
-        routes: [on(RunCreatedV1, (e, meta) => handleSlotRunCreated(deps, e, meta)), on(RunNamespacePreparedV1, (e, meta) => handleSlotPrepared(deps, e, meta))],
+        routes: [
+          on(RunCreatedV1, (e, meta) => handleSlotRunCreated(deps, e, meta)),
+          on(RunNamespacePreparedV1, (e, meta) => handleSlotPrepared(deps, e, meta)),
+          // A staff redeploy belongs to a slot, not to a run: not a step of a run's route (packages/flow).
+          on(SlotRedeployRequestedV1, (e, meta) => handleRedeployRequested(deps, e, meta)),
+        ],
       }),
     ];
   },

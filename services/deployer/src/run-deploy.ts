@@ -1,12 +1,12 @@
 import { RunNamespacePreparedV1, SlotDeployedV1, SlotUnitReadyV1, type Envelope, type RunNamespacePreparedData } from '@codex-k8s/contracts';
 import { causeOf, handlesRun, publishCaused } from '@codex-k8s/flow';
 import type { MessageMeta } from '@codex-k8s/bus';
-import { appendDeployLog, deployProgressOf, getDeployTask, getRun, isLiveRun, lastFingerprint, saveDeployProgress, setDeployTask } from '@codex-k8s/db';
+import { appendDeployLog, deployProgressOf, getDeployTask, getRun, isLiveRun, lastFingerprint, redeployBrokeSlot, saveDeployProgress, setDeployTask } from '@codex-k8s/db';
 import { isPermanentKubeError } from '@codex-k8s/kube';
 import { RetryAfter } from '@codex-k8s/runtime';
 import { directorySource } from '@codex-k8s/services-config';
 import { ClusterScopedError, UnitError } from './apply.js';
-import { deployStep } from './deploy.js';
+import { deployStep, type StepDeps } from './deploy.js';
 import type { DeployerDeps } from './deps.js';
 import { NAME } from './deps.js';
 import { bindingOf, claimSlotNamespace, failSlotRun, isPermanentDeployError, launchErrorReasonOf, loadSlotStack } from './slot.js';
@@ -42,13 +42,13 @@ export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunName
     if (progress.fingerprint === null) log('repo-sync', `services.yaml at ${snapshot.commit.slice(0, 12)} for ${stack.env} slot ${stack.slot}: namespace ${stack.namespace}, host ${stack.host ?? '(none)'}`);
     const vars = slotVars(stack, { clusterIssuer: deps.config.CODEXK8S_CLUSTER_ISSUER });
     const result = await deployStep(
-      { applier: deps.applier, pods: { reader: deps.pods, pullGraceMs: deps.config.CODEXK8S_DEPLOY_PULL_ERROR_GRACE_MS }, fieldManager: NAME, timeoutMs: deps.config.CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS, pollMs: deps.config.CODEXK8S_DEPLOY_POLL_MS },
+      stepDepsOf(deps),
       {
         src: directorySource(snapshot.dir),
         stack,
         vars,
         reserved: deps.reserved,
-        previousFingerprint: await lastFingerprint(deps.db, run.project_id, stack.namespace),
+        previousFingerprint: await previousFingerprintOf(deps, run.project_id, stack.namespace),
         progress,
         saveProgress: (p) => saveDeployProgress(deps.db, run.id, p),
         log,
@@ -85,6 +85,27 @@ export async function handleSlotPrepared(deps: DeployerDeps, e: Envelope<RunName
     if (endsTheRun(err, overdue)) return failSlotRun(deps, run, ctx, message, launchErrorReasonOf(err));
     throw err;
   }
+}
+
+/** How the deployer's steps apply and wait (the same for a run's deploy and a staff redeploy). */
+export function stepDepsOf(deps: DeployerDeps): StepDeps {
+  return {
+    applier: deps.applier,
+    pods: { reader: deps.pods, pullGraceMs: deps.config.CODEXK8S_DEPLOY_PULL_ERROR_GRACE_MS },
+    fieldManager: NAME,
+    timeoutMs: deps.config.CODEXK8S_RUNTIME_DEPLOY_ROLLOUT_TIMEOUT_MS,
+    pollMs: deps.config.CODEXK8S_DEPLOY_POLL_MS,
+  };
+}
+
+/**
+ * The fingerprint a run's deploy may skip against: the project's last successful run deploy into the namespace,
+ * unless a staff redeploy failed part-way there since (it may have deleted a Job or left a unit half-rolled, so the
+ * slot no longer matches that fingerprint and everything is applied again).
+ */
+async function previousFingerprintOf(deps: DeployerDeps, projectId: string, namespace: string): Promise<string | undefined> {
+  if (await redeployBrokeSlot(deps.db, projectId, namespace)) return undefined;
+  return lastFingerprint(deps.db, projectId, namespace);
 }
 
 /**

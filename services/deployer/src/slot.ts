@@ -37,11 +37,11 @@ export class NamespaceNotOwnedError extends Error {
 export const isPermanentDeployError = (err: unknown): boolean => err instanceof ServicesConfigError || err instanceof TemplateError || err instanceof NamespaceNotOwnedError;
 
 /**
- * Makes sure the run's project may use the slot namespace its services.yaml resolved: inside the project's prefix,
+ * Makes sure the project (of a run, or of a staff redeploy) may use the slot namespace its services.yaml resolved: inside the project's prefix,
  * and claimed for that project in namespace_owners (first claim wins, never transferred).
  * @throws NamespaceNotOwnedError naming the namespace and why.
  */
-export async function claimSlotNamespace(deps: DeployerDeps, run: AgentRunRow & { project_id: string }, namespace: string): Promise<void> {
+export async function claimSlotNamespace(deps: DeployerDeps, run: { readonly project_id: string }, namespace: string): Promise<void> {
   const project = await getProject(deps.db, run.project_id);
   const problem = slotNamespaceProblem(namespace, { projectSlug: project?.slug ?? '', platformNamespace: deps.config.CODEXK8S_PLATFORM_NAMESPACE });
   if (problem) throw new NamespaceNotOwnedError(problem);

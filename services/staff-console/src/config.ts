@@ -16,6 +16,8 @@ const Env = BaseEnv.extend({
   DATABASE_URL: z.string().min(1),
   // Names the runbook commands use (the same settings as the services that make the objects).
   ...KubeEnv.pick({ CODEXK8S_LABEL_DOMAIN: true, CODEXK8S_PLATFORM_NAMESPACE: true }).shape,
+  /** Read the logs of live agent pods (unset: the in-cluster ServiceAccount; pods get/list and pods/log get only). */
+  KUBECONFIG: z.string().min(1).optional(),
   /** Where the console listens: 127.0.0.1 behind an oauth2-proxy sidecar (the only way in), or the local stack's loopback. */
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: envSchemas.port(8090),

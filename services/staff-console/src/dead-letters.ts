@@ -1,5 +1,5 @@
 import { ProjectQuery, STAFF_PAGE_DEFAULT } from '@codex-k8s/contracts';
-import { listDeadLetters } from '@codex-k8s/db';
+import { deadLetterRetries, listDeadLetters } from '@codex-k8s/db';
 import type { Access } from './access.js';
 import { ok, parse, refused, type Answer, type ConsoleDeps } from './deps.js';
 
@@ -19,6 +19,7 @@ export async function handleDeadLetters(deps: ConsoleDeps, access: Access, query
   const rows = await listDeadLetters(deps.db, { before: q.value.cursor, limit });
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
+  const retried = await deadLetterRetries(deps.db, page.map((e) => e.event_id));
   return ok({
     items: page.map((e) => {
       const p = obj(e.payload);
@@ -36,6 +37,7 @@ export async function handleDeadLetters(deps: ConsoleDeps, access: Access, query
         original_event_id: text(p.original_event_id),
         created_at: new Date(e.created_at).toISOString(),
         payload: e.payload,
+        retried_at: retried.get(e.event_id)?.toISOString() ?? null,
       };
     }),
     next_cursor: rows.length > limit && last ? String(last.id) : null,

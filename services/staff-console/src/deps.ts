@@ -16,6 +16,8 @@ export interface ConsoleDeps {
   readonly platformNamespace: string;
   /** How long an action waits for its executing service's answer (then it answers `pending`). */
   readonly actionWaitMs: number;
+  /** The last lines of a live Job's newest pod (the agent container), or undefined when no pod is left or readable. */
+  readonly podLog: (job: { name: string; namespace: string }, lines: number) => Promise<string | undefined>;
 }
 
 /** What a handler answers: a status and a JSON body. */

@@ -1,4 +1,4 @@
-import { listLogChunks } from '@codex-k8s/db';
+import { listLogChunks, runLogsTail } from '@codex-k8s/db';
 import type { Access } from './access.js';
 import type { Answer, ConsoleDeps } from './deps.js';
 import { visibleRun } from './run-access.js';
@@ -23,7 +23,7 @@ export async function handleLogDownload(deps: ConsoleDeps, access: Access, param
   const filename = `run-${v.run.id}.log`;
   const first = await listLogChunks(deps.db, v.run.id, { limit: 1 });
   if (first.length === 0) {
-    const stored = v.run.agent_logs_tail ?? '';
+    const stored = (await runLogsTail(deps.db, v.run.id)) ?? '';
     return { filename, pages: (async function* () { yield stored; })() };
   }
   return { filename, pages: chunksOf(deps, v.run.id) };

@@ -1,16 +1,20 @@
 import { runService } from '@codex-k8s/bus';
 import { openServiceDb, pingDb, purgeStaffSessions } from '@codex-k8s/db';
+import { loadKubeConfig } from '@codex-k8s/kube';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { errorMessage, readConfigOrExit, startPeriodic } from '@codex-k8s/runtime';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from './app.js';
 import { trustedProxies } from './auth.js';
 import { readConfig } from './config.js';
 import { NAME } from './deps.js';
+import { podLogReader } from './pod-log.js';
 import { StreamHub } from './stream-hub.js';
 import { loadUi } from './ui.js';
 
 const config = readConfigOrExit(NAME, readConfig);
 const db = await openServiceDb(NAME, config.DATABASE_URL, 10);
+const core = loadKubeConfig(config.KUBECONFIG).makeApiClient(CoreV1Api);
 
 // The common start-up and shutdown of a bus service; its "consumers" are the HTTP listener, the live stream's
 // poller and the session purge (probes stay on the health port).
@@ -34,6 +38,7 @@ await runService({
       labelDomain: config.CODEXK8S_LABEL_DOMAIN,
       platformNamespace: config.CODEXK8S_PLATFORM_NAMESPACE,
       actionWaitMs: config.CODEXK8S_STAFF_ACTION_WAIT_MS,
+      podLog: podLogReader(core),
       trusted: trustedProxies(config.CODEXK8S_STAFF_TRUSTED_PROXIES),
       loginLinks: config.CODEXK8S_STAFF_LOGIN_LINKS,
       sessionTtlSeconds: config.CODEXK8S_STAFF_SESSION_TTL_SECONDS,

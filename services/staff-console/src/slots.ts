@@ -1,7 +1,36 @@
-import { ProjectQuery } from '@codex-k8s/contracts';
-import { listStaffSlots } from '@codex-k8s/db';
-import { scopeOf, type Access } from './access.js';
+import { ProjectQuery, type SlotView } from '@codex-k8s/contracts';
+import { lastSlotRedeploys, listStaffSlots } from '@codex-k8s/db';
+import { canAct, scopeOf, type Access } from './access.js';
 import { ok, parse, refused, type Answer, type ConsoleDeps } from './deps.js';
+import { redeployAvailability } from './redeploy-decision.js';
+
+type SlotRow = Awaited<ReturnType<typeof listStaffSlots>>[number];
+type RedeployRow = Awaited<ReturnType<typeof lastSlotRedeploys>>[number];
+
+const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
+
+/** A slot as the slots page shows it: its lease, what its last deploy left there, its last redeploy, and whether the caller may redeploy it. Pure. */
+export function slotViewOf(s: SlotRow, last: RedeployRow | undefined, mayAct: boolean, now: Date): SlotView {
+  const t = s.task;
+  const can = redeployAvailability({ mayAct, slot: s, deployedNamespace: t?.namespace ?? null, lastRedeploy: last ?? null, now });
+  return {
+    project: { id: s.project_id, slug: s.project_slug, name: s.project_name },
+    slot_no: s.slot_no,
+    state: s.state,
+    lease_owner: s.lease_owner,
+    lease_until: iso(s.lease_until),
+    namespace: t?.namespace ?? null,
+    host: t?.host ?? null,
+    public_url: t?.host ? `https://${t.host}` : null,
+    last_run_id: t?.run_id ?? null,
+    last_commit_sha: t?.commit_sha ?? null,
+    fingerprint: t?.fingerprint ?? null,
+    deploy_status: t?.status ?? null,
+    updated_at: new Date(s.updated_at).toISOString(),
+    last_redeploy: last ? { redeploy_id: last.id, status: last.status, requested_by: last.requested_by, fingerprint: last.fingerprint, error: last.last_error, created_at: new Date(last.created_at).toISOString(), finished_at: iso(last.finished_at) } : null,
+    redeploy: { allowed: can.allowed, reason: can.reason },
+  };
+}
 
 /** `GET /api/v1/staff/slots`: the slots of the caller's projects, with what their last deploy left there. */
 export async function handleSlots(deps: ConsoleDeps, access: Access, query: unknown): Promise<Answer> {
@@ -9,22 +38,8 @@ export async function handleSlots(deps: ConsoleDeps, access: Access, query: unkn
   if (!q.ok) return q.answer;
   const scope = scopeOf(access, q.value.project);
   if ('status' in scope) return refused(scope.status, scope.reason);
-  const rows = await listStaffSlots(deps.db, scope.ids);
-  return ok({
-    items: rows.map((s) => ({
-      project: { id: s.project_id, slug: s.project_slug, name: s.project_name },
-      slot_no: s.slot_no,
-      state: s.state,
-      lease_owner: s.lease_owner,
-      lease_until: s.lease_until ? new Date(s.lease_until).toISOString() : null,
-      namespace: s.task?.namespace ?? null,
-      host: s.task?.host ?? null,
-      public_url: s.task?.host ? `https://${s.task.host}` : null,
-      last_run_id: s.task?.run_id ?? null,
-      last_commit_sha: s.task?.commit_sha ?? null,
-      fingerprint: s.task?.fingerprint ?? null,
-      deploy_status: s.task?.status ?? null,
-      updated_at: new Date(s.updated_at).toISOString(),
-    })),
-  });
+  const [rows, redeploys] = await Promise.all([listStaffSlots(deps.db, scope.ids), lastSlotRedeploys(deps.db, scope.ids)]);
+  const lastOf = new Map(redeploys.map((r) => [`${r.project_id}/${r.slot_no}`, r]));
+  const now = new Date();
+  return ok({ items: rows.map((s) => slotViewOf(s, lastOf.get(`${s.project_id}/${s.slot_no}`), canAct(access, s.project_id), now)) });
 }

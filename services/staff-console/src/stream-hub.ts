@@ -16,6 +16,13 @@ export interface Subscriber {
   send(event: 'run' | 'flow', id: string, data: RunSummary | EventSummary): void;
 }
 
+/** Whether a stream gets a run's changes: the caller may see its project, and it is the page's run or the list's project. Pure. */
+export function wantsRun(s: Pick<Subscriber, 'access' | 'correlationId' | 'projectId'>, r: { project_id: string | null; correlation_id: string }): boolean {
+  if (!canSee(s.access, r.project_id)) return false;
+  if (s.projectId && s.projectId !== r.project_id) return false;
+  return !s.correlationId || s.correlationId === r.correlation_id;
+}
+
 const PAGE = 1_000;
 const MAX_PAGES = 10;
 
@@ -78,12 +85,7 @@ export class StreamHub {
     for (const r of runs) {
       const summary = runSummaryOf(r);
       const id = lastOf.get(r.correlation_id) as string;
-      for (const s of this.subs) {
-        if (!canSee(s.access, r.project_id)) continue;
-        if (s.projectId && s.projectId !== r.project_id) continue;
-        if (s.correlationId && s.correlationId !== r.correlation_id) continue;
-        s.send('run', id, summary);
-      }
+      for (const s of this.subs) if (wantsRun(s, r)) s.send('run', id, summary);
     }
   }
 

@@ -6,6 +6,8 @@ import type {
   EventListResponse,
   LogResponse,
   NamespaceListResponse,
+  RedeployResponse,
+  RetryResponse,
   RunDetails,
   RunListResponse,
   SessionResponse,
@@ -31,6 +33,8 @@ export const PATHS: typeof STAFF_API = {
   namespaces: '/api/v1/staff/namespaces',
   deployTasks: '/api/v1/staff/deploy-tasks',
   deadLetters: '/api/v1/staff/dead-letters',
+  redeploy: (project, slotNo) => `/api/v1/staff/slots/${project}/${slotNo}/redeploy`,
+  retry: (id) => `/api/v1/staff/dead-letters/${id}/retry`,
   login: '/login',
 };
 
@@ -103,6 +107,8 @@ export const api = {
   deadLetters: (cursor?: string) => get<DeadLetterListResponse>(PATHS.deadLetters, { cursor }),
   cancel: (id: string, csrf: string) => request<ActionResponse>('POST', PATHS.cancel(id), csrf),
   deleteNamespace: (id: string, csrf: string) => request<ActionResponse>('DELETE', PATHS.namespace(id), csrf),
+  redeploy: (project: string, slotNo: number, csrf: string) => request<RedeployResponse>('POST', PATHS.redeploy(project, slotNo), csrf),
+  retry: (id: string, csrf: string) => request<RetryResponse>('POST', PATHS.retry(id), csrf),
 };
 
 /** The text to show for a failed promise. */

@@ -11,6 +11,8 @@ export interface Paged<T> {
   more: () => void;
   /** Edits the loaded rows (live updates). */
   setItems: (update: (items: T[]) => T[]) => void;
+  /** Reads the list again from its first page, as many rows as are loaded, and swaps them in at once. */
+  reload: () => void;
 }
 
 /** A keyset-paginated list, read again from its first page whenever `key` changes. */
@@ -22,6 +24,8 @@ export function usePaged<T>(load: (cursor?: string) => Promise<Page<T>>, key: st
   const generation = useRef(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  const countRef = useRef(0);
+  countRef.current = items.length;
 
   const fetchPage = useCallback((cursor?: string) => {
     const gen = cursor ? generation.current : ++generation.current;
@@ -47,7 +51,36 @@ export function usePaged<T>(load: (cursor?: string) => Promise<Page<T>>, key: st
   const more = useCallback(() => {
     if (next) fetchPage(next);
   }, [next, fetchPage]);
-  return { items, next, loading, error, more, setItems: setItemsState };
+  const reload = useCallback(() => {
+    const gen = ++generation.current;
+    const want = countRef.current;
+    setLoading(true);
+    const walk = async (): Promise<Page<T>> => {
+      const rows: T[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await loadRef.current(cursor);
+        rows.push(...page.items);
+        if (!page.next_cursor || rows.length >= want) return { items: rows, next_cursor: page.next_cursor };
+        cursor = page.next_cursor;
+      }
+    };
+    walk().then(
+      (page) => {
+        if (gen !== generation.current) return;
+        setItemsState(page.items);
+        setNext(page.next_cursor);
+        setError(null);
+        setLoading(false);
+      },
+      (err: unknown) => {
+        if (gen !== generation.current) return;
+        setError(messageOf(err));
+        setLoading(false);
+      },
+    );
+  }, []);
+  return { items, next, loading, error, more, setItems: setItemsState, reload };
 }
 
 /** `fn` at most once per `ms`: the first call runs at once, later ones fold into one call at the end of the window. */

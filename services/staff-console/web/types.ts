@@ -11,6 +11,8 @@ export type {
   EventSummary,
   LogResponse,
   NamespaceView,
+  RedeployResponse,
+  RetryResponse,
   RunDetails,
   RunListResponse,
   RunPhase,

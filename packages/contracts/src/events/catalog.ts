@@ -25,7 +25,17 @@ import {
   RunStartedV1,
   RunSucceededV1,
 } from './run.js';
-import { NamespaceDeletedByStaffV1, RunCancelRequestedV1, RunCanceledV1, RunNamespaceDeleteRequestedV1 } from './staff.js';
+import {
+  DeadLetterRetriedV1,
+  DeadLetterRetryRequestedV1,
+  NamespaceDeletedByStaffV1,
+  RunCancelRequestedV1,
+  RunCanceledV1,
+  RunNamespaceDeleteRequestedV1,
+  SlotRedeployFailedV1,
+  SlotRedeployRequestedV1,
+  SlotRedeployedV1,
+} from './staff.js';
 import { SlotDeployedV1, SlotLeasedV1, SlotReadyV1, SlotReleasedV1, SlotTlsFailedV1, SlotUnitReadyV1 } from './slot.js';
 import { WebhookDuplicateV1, WebhookIgnoredV1, WebhookReceivedV1 } from './webhook.js';
 
@@ -65,7 +75,12 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   SlotReadyV1,
   SlotTlsFailedV1,
   SlotReleasedV1,
+  SlotRedeployRequestedV1,
+  SlotRedeployedV1,
+  SlotRedeployFailedV1,
   DeadLetteredV1,
+  DeadLetterRetryRequestedV1,
+  DeadLetterRetriedV1,
 ];
 
 /** Looks a contract up by type and version. */

@@ -40,8 +40,16 @@ export async function staffAccessOf(db: Db, login: string): Promise<{ known: boo
   return { known: true, platformAdmin: false, projects: mine };
 }
 
-/** A run row with its project and its position key. */
-export type StaffRunRow = AgentRunRow & { project_slug: string; project_name: string; created_key: string };
+/** agent_runs' columns except the stored end of the agent's output (up to 64,000 characters; only the logs endpoints read it: runLogsTail). */
+const RUN_COLUMNS = ['r.id', 'r.correlation_id', 'r.project_id', 'r.status', 'r.run_payload', 'r.learning_mode', 'r.started_at', 'r.finished_at', 'r.created_at', 'r.updated_at', 'r.runtime_mode', 'r.repository_full_name', 'r.issue_number', 'r.namespace', 'r.job_name', 'r.job_namespace', 'r.slot_no', 'r.runtime_deploy', 'r.outcome', 'r.trigger_label'] as const;
+
+/** A run row (without its stored log tail) with its project and its position key. */
+export type StaffRunRow = Omit<AgentRunRow, 'agent_logs_tail'> & { project_slug: string; project_name: string; created_key: string };
+
+/** The stored end of a run's agent output (agent-launcher's copy), or null. */
+export async function runLogsTail(db: Db, id: string): Promise<string | null> {
+  return (await db.selectFrom('agent_runs').select('agent_logs_tail').where('id', '=', id).executeTakeFirst())?.agent_logs_tail ?? null;
+}
 
 export interface RunFilter {
   /** The projects to look in; null = all (platform admins). */
@@ -56,21 +64,26 @@ export interface RunFilter {
 }
 
 const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** One page of runs, newest first; `limit + 1` rows are read so the caller knows whether a next page exists. */
 export async function listStaffRuns(db: Db, f: RunFilter): Promise<StaffRunRow[]> {
   let q = db
     .selectFrom('agent_runs as r')
     .innerJoin('projects as p', 'p.id', 'r.project_id')
-    .selectAll('r')
-    .select(['p.slug as project_slug', 'p.name as project_name', createdKey.as('created_key')]);
+    .select([...RUN_COLUMNS, 'p.slug as project_slug', 'p.name as project_name', createdKey.as('created_key')]);
   if (f.projectIds) q = f.projectIds.length === 1 ? q.where('r.project_id', '=', f.projectIds[0] as string) : q.where('r.project_id', 'in', f.projectIds.length ? [...f.projectIds] : ['00000000-0000-0000-0000-000000000000']);
   if (f.status) q = q.where('r.status', '=', f.status as AgentRunRow['status']);
   if (f.trigger) q = q.where('r.trigger_label', '=', f.trigger);
   if (f.issue !== undefined) q = q.where('r.issue_number', '=', f.issue);
   if (f.q) {
     const like = `${escapeLike(f.q)}%`;
-    q = q.where((eb) => eb.or([eb('r.correlation_id', 'like', like), eb('r.namespace', 'like', like), eb(sql`r.id::text`, 'like', like)]));
+    // A run id prefix as a range of the primary key (`r.id::text like` read every run): the lowest and highest
+    // uuid with that text prefix, when it can start one.
+    const lo = f.q + '00000000-0000-0000-0000-000000000000'.slice(f.q.length);
+    const hi = f.q + 'ffffffff-ffff-ffff-ffff-ffffffffffff'.slice(f.q.length);
+    const byId = UUID_TEXT.test(lo) && UUID_TEXT.test(hi);
+    q = q.where((eb) => eb.or([eb('r.correlation_id', 'like', like), eb('r.namespace', 'like', like), ...(byId ? [eb.between('r.id', lo, hi)] : [])]));
   }
   if (f.after) q = q.where(sql<SqlBool>`(r.created_at, r.id) < (${f.after.created}::timestamptz, ${f.after.id}::uuid)`);
   return q.orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(f.limit + 1).execute() as Promise<StaffRunRow[]>;
@@ -81,8 +94,7 @@ export async function getStaffRun(db: Db, id: string): Promise<StaffRunRow | und
   return db
     .selectFrom('agent_runs as r')
     .innerJoin('projects as p', 'p.id', 'r.project_id')
-    .selectAll('r')
-    .select(['p.slug as project_slug', 'p.name as project_name', createdKey.as('created_key')])
+    .select([...RUN_COLUMNS, 'p.slug as project_slug', 'p.name as project_name', createdKey.as('created_key')])
     .where('r.id', '=', id)
     .executeTakeFirst() as Promise<StaffRunRow | undefined>;
 }
@@ -93,8 +105,7 @@ export async function staffRunsByCorrelation(db: Db, correlationIds: readonly st
   return db
     .selectFrom('agent_runs as r')
     .innerJoin('projects as p', 'p.id', 'r.project_id')
-    .selectAll('r')
-    .select(['p.slug as project_slug', 'p.name as project_name', createdKey.as('created_key')])
+    .select([...RUN_COLUMNS, 'p.slug as project_slug', 'p.name as project_name', createdKey.as('created_key')])
     .where('r.correlation_id', 'in', [...correlationIds])
     .execute() as Promise<StaffRunRow[]>;
 }
@@ -113,12 +124,16 @@ export type EventHead = Pick<FlowEventRow, 'id' | 'event_id' | 'event_type' | 'a
 
 /** A run's events newest first, without payloads; `limit + 1` rows. */
 export async function listRunEventHeads(db: Db, correlationId: string, o: { before?: string; limit: number }): Promise<EventHead[]> {
-  let q = db
+  // The page's ids first, from (correlation_id, id) alone: `order by id desc limit n` over the whole table let the
+  // planner walk the primary key backwards past every newer event of other runs (a busy run's first page).
+  let ids = db.selectFrom('flow_events').select('id').where('correlation_id', '=', correlationId);
+  if (o.before) ids = ids.where('id', '<', o.before);
+  return db
     .selectFrom('flow_events')
     .select(['id', 'event_id', 'event_type', 'actor_type', 'actor_id', 'occurred_at', 'created_at', 'correlation_id'])
-    .where('correlation_id', '=', correlationId);
-  if (o.before) q = q.where('id', '<', o.before);
-  return q.orderBy('id', 'desc').limit(o.limit + 1).execute();
+    .where('id', 'in', ids.orderBy('id', 'desc').limit(o.limit + 1))
+    .orderBy('id', 'desc')
+    .execute();
 }
 
 /** One event of a run, with its payload (only when it belongs to that run's story). */
@@ -180,6 +195,11 @@ export async function listStaffSlots(db: Db, projectIds: readonly string[] | nul
       return { ...s, task: task ?? null };
     }),
   );
+}
+
+/** One slot of a project, or undefined. */
+export async function getSlot(db: Db, projectId: string, slotNo: number): Promise<SlotRow | undefined> {
+  return db.selectFrom('slots').selectAll().where('project_id', '=', projectId).where('slot_no', '=', slotNo).executeTakeFirst();
 }
 
 /** Deploy tasks newest first, keyset on (created_at, run_id). */
@@ -247,6 +267,21 @@ export async function listDeadLetters(db: Db, o: { before?: string; limit: numbe
   let q = db.selectFrom('flow_events').selectAll().where('event_type', '=', 'bus.dead_lettered');
   if (o.before) q = q.where('id', '<', o.before);
   return q.orderBy('id', 'desc').limit(o.limit + 1).execute();
+}
+
+/** One dead letter by its position (flow_events.id), or undefined. */
+export async function getDeadLetter(db: Db, id: string): Promise<FlowEventRow | undefined> {
+  return db.selectFrom('flow_events').selectAll().where('id', '=', id).where('event_type', '=', 'bus.dead_lettered').executeTakeFirst();
+}
+
+/** When each of these dead letters (by event id) was last retried from the console. */
+export async function deadLetterRetries(db: Db, deadLetterIds: readonly string[]): Promise<Map<string, Date>> {
+  if (deadLetterIds.length === 0) return new Map();
+  const res = await sql<{ id: string; at: Date }>`
+    select payload->>'dead_letter_id' as id, max(created_at) as at from flow_events
+    where event_type = 'bus.dead_letter.retried' and payload->>'dead_letter_id' = any(${[...deadLetterIds]}::text[])
+    group by 1`.execute(db);
+  return new Map(res.rows.map((r) => [r.id, new Date(r.at)]));
 }
 
 /** The recorded event with this id, once audit-writer has written it (action results are looked up by their id). */

@@ -164,3 +164,33 @@ export interface StaffSessionsTable {
   created_at: Generated<Date>;
   expires_at: Date;
 }
+
+/** Why a staff redeploy did not happen or did not finish (slot.redeploy_failed `reason`). */
+export type RedeployFailureReason = 'slot_leased' | 'never_deployed' | 'deploy_failed';
+
+/** A staff redeploy of a slot (migration 0011): its source, progress, stage logs and result. */
+export interface SlotRedeploysTable {
+  /** The request's redeploy_id. */
+  id: string;
+  project_id: string;
+  slot_no: number;
+  namespace: string;
+  requested_by: string;
+  /** The run whose deploy is repeated (null when none was found, or that run was deleted since). */
+  source_run_id: string | null;
+  status: ColumnType<'running' | 'succeeded' | 'failed', 'running' | 'succeeded' | 'failed' | undefined, 'running' | 'succeeded' | 'failed'>;
+  failure_reason: RedeployFailureReason | null;
+  commit_sha: string | null;
+  host: string | null;
+  /** The salted fingerprint the redeploy applied (set when it succeeded). */
+  fingerprint: string | null;
+  progress_fingerprint: string | null;
+  units_done: Generated<number>;
+  unit_started_at: Date | null;
+  unit_applied_at: Date | null;
+  logs_json: ColumnType<DeployLogLine[], string | undefined, string>;
+  last_error: string | null;
+  created_at: Generated<Date>;
+  finished_at: Date | null;
+}
+export type SlotRedeployRow = Selectable<SlotRedeploysTable>;
