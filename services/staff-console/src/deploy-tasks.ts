@@ -1,27 +1,22 @@
-import { ProjectQuery, STAFF_PAGE_DEFAULT } from '@codex-k8s/contracts';
+import { ProjectQuery } from '@codex-k8s/contracts';
 import { listStaffDeployTasks } from '@codex-k8s/db';
-import { scopeOf, type Access } from './access.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
-import { ok, parse, refused, type Answer, type ConsoleDeps } from './deps.js';
+import type { Access } from './access.js';
+import { ok, type Answer, type ConsoleDeps } from './deps.js';
+import { pageOf, pageRequest } from './page.js';
 import { deployTaskOf } from './views.js';
 
 /** `GET /api/v1/staff/deploy-tasks`: slot deploys newest first (a run page has one with its stage log). */
 export async function handleDeployTasks(deps: ConsoleDeps, access: Access, query: unknown): Promise<Answer> {
-  const q = parse(ProjectQuery, query);
-  if (!q.ok) return q.answer;
-  const scope = scopeOf(access, q.value.project);
-  if ('status' in scope) return refused(scope.status, scope.reason);
-  const after = q.value.cursor === undefined ? undefined : decodeCursor(q.value.cursor);
-  if (q.value.cursor !== undefined && !after) return refused(400, 'cursor: not a cursor this API handed out');
-  const limit = q.value.limit ?? STAFF_PAGE_DEFAULT;
-  const rows = await listStaffDeployTasks(deps.db, scope.ids, { after, limit });
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
+  const r = pageRequest(ProjectQuery, access, query);
+  if (!r.ok) return r.answer;
+  const { projectIds, after, limit } = r.req;
+  const rows = await listStaffDeployTasks(deps.db, projectIds, { after, limit });
+  const { page, next_cursor } = pageOf(rows, limit, (t) => ({ created: t.created_key, id: t.run_id }));
   return ok({
     items: page.map((t) => {
       const { logs: _logs, ...view } = deployTaskOf(t, false);
       return { ...view, project: { id: t.project_id, slug: t.project_slug, name: t.project_name } };
     }),
-    next_cursor: rows.length > limit && last ? encodeCursor({ created: last.created_key, id: last.run_id }) : null,
+    next_cursor,
   });
 }

@@ -1,21 +1,16 @@
-import { ProjectQuery, STAFF_PAGE_DEFAULT } from '@codex-k8s/contracts';
+import { ProjectQuery } from '@codex-k8s/contracts';
 import { listStaffNamespaces } from '@codex-k8s/db';
-import { scopeOf, type Access } from './access.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
-import { ok, parse, refused, type Answer, type ConsoleDeps } from './deps.js';
+import type { Access } from './access.js';
+import { ok, type Answer, type ConsoleDeps } from './deps.js';
+import { pageOf, pageRequest } from './page.js';
 
 /** `GET /api/v1/staff/namespaces`: the namespaces the platform made for the caller's projects, newest first. */
 export async function handleNamespaces(deps: ConsoleDeps, access: Access, query: unknown, now = new Date()): Promise<Answer> {
-  const q = parse(ProjectQuery, query);
-  if (!q.ok) return q.answer;
-  const scope = scopeOf(access, q.value.project);
-  if ('status' in scope) return refused(scope.status, scope.reason);
-  const after = q.value.cursor === undefined ? undefined : decodeCursor(q.value.cursor);
-  if (q.value.cursor !== undefined && !after) return refused(400, 'cursor: not a cursor this API handed out');
-  const limit = q.value.limit ?? STAFF_PAGE_DEFAULT;
-  const rows = await listStaffNamespaces(deps.db, scope.ids, { after, limit });
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
+  const r = pageRequest(ProjectQuery, access, query);
+  if (!r.ok) return r.answer;
+  const { projectIds, after, limit } = r.req;
+  const rows = await listStaffNamespaces(deps.db, projectIds, { after, limit });
+  const { page, next_cursor } = pageOf(rows, limit, (n) => ({ created: n.created_key, id: n.namespace }));
   return ok({
     items: page.map((n) => ({
       namespace: n.namespace,
@@ -27,6 +22,6 @@ export async function handleNamespaces(deps: ConsoleDeps, access: Access, query:
       age_seconds: Math.max(0, Math.floor((now.getTime() - new Date(n.created_at).getTime()) / 1000)),
       state: n.deleted ? 'deleted' : 'active',
     })),
-    next_cursor: rows.length > limit && last ? encodeCursor({ created: last.created_key, id: last.namespace }) : null,
+    next_cursor,
   });
 }
