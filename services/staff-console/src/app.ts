@@ -90,8 +90,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       if ('answer' in d) return answer(reply, d.answer);
       reply.hijack();
       reply.raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-disposition': `attachment; filename="${d.filename}"`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      // A client that goes away ends the download: waiting for `drain` alone would wait for ever.
+      const writable = (): Promise<void> =>
+        new Promise((resolve) => {
+          const go = (): void => {
+            reply.raw.off('drain', go).off('close', go);
+            resolve();
+          };
+          reply.raw.once('drain', go).once('close', go);
+        });
       try {
-        for await (const page of d.pages) if (!reply.raw.write(page)) await new Promise((r) => reply.raw.once('drain', r));
+        for await (const page of d.pages) {
+          if (reply.raw.destroyed) break;
+          if (!reply.raw.write(page)) await writable();
+        }
       } catch (err) {
         req.log.warn({ err: errorMessage(err) }, 'log download broke off');
       }
