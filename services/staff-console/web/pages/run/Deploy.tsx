@@ -1,12 +1,12 @@
-import type { ComponentChildren } from 'preact';
 import { StatusChip } from '../../components/Chip.js';
 import { ExtLink } from '../../components/ExtLink.js';
+import { MetaList, type MetaRow } from '../../components/MetaList.js';
 import { Time } from '../../components/Time.js';
 import type { DeployTaskView } from '../../types.js';
 import { Section } from './Section.js';
 
 function Facts({ d }: { d: DeployTaskView }) {
-  const rows: [string, ComponentChildren][] = [
+  const rows: MetaRow[] = [
     ['Status', <StatusChip status={d.status} />],
     ['Slot', `#${d.slot_no} · ${d.namespace}`],
     ['Build', <code>{d.build_ref}</code>],
@@ -16,16 +16,7 @@ function Facts({ d }: { d: DeployTaskView }) {
     ['Started', <Time iso={d.started_at} />],
     ['Finished', <Time iso={d.finished_at} />],
   ];
-  return (
-    <dl class="meta compact">
-      {rows.map(([k, v]) => (
-        <div key={k}>
-          <dt>{k}</dt>
-          <dd>{v}</dd>
-        </div>
-      ))}
-    </dl>
-  );
+  return <MetaList rows={rows} compact />;
 }
 
 /** The slot's deploy task of this run, with the log of its stages. */

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { StatusChip } from '../../components/Chip.js';
 import { CopyChip } from '../../components/Copy.js';
 import { ExtLink } from '../../components/ExtLink.js';
+import { MetaList, type MetaRow } from '../../components/MetaList.js';
 import { Time } from '../../components/Time.js';
 import { duration, now, runDuration, shortId } from '../../format.js';
 import type { RunDetails } from '../../types.js';
@@ -23,7 +24,7 @@ function Outcome({ run }: { run: RunDetails }) {
 
 function Meta({ run }: { run: RunDetails }) {
   const ms = runDuration(run, now.value);
-  const rows: [string, ComponentChildren][] = [
+  const rows: MetaRow[] = [
     ['Project', run.project.name],
     ['Trigger', run.trigger_label ? <code>{run.trigger_label}</code> : (run.trigger_kind ?? '—')],
     ['Repository', run.repository_full_name ?? '—'],
@@ -37,16 +38,7 @@ function Meta({ run }: { run: RunDetails }) {
     ['Finished', <Time iso={run.finished_at} />],
     ['Duration', ms === null ? '—' : duration(ms)],
   ];
-  return (
-    <dl class="meta">
-      {rows.map(([k, v]) => (
-        <div key={k}>
-          <dt>{k}</dt>
-          <dd>{v}</dd>
-        </div>
-      ))}
-    </dl>
-  );
+  return <MetaList rows={rows} />;
 }
 
 /** Status, ids to copy, links, outcome and the facts of the run; `children` holds the actions. */
