@@ -66,6 +66,8 @@ const env: Record<string, string> = {
   // The staff console signs people in with one-time links printed below (in a cluster: oauth2-proxy).
   CODEXK8S_STAFF_SECRET: devStaffSecret(stack.dir),
   CODEXK8S_STAFF_LOGIN_LINKS: 'true',
+  // github-reporter runs dry here (no GitHub credentials are passed): it prints the comments it would post.
+  CODEXK8S_STAFF_CONSOLE_URL: `http://127.0.0.1:${consolePort}`,
   ...realWorkloadEnv(stack, { slots: opts.slots }, say),
 };
 // agent-gateway where the real node's pods reach it (the host end of the node's link, a port the pod firewall opens).

@@ -11,6 +11,18 @@ export function agentNote(type: string, p: Record<string, unknown>): string | un
   return undefined;
 }
 
+/**
+ * The comment github-reporter posted (or, in dry run, would have posted) for an event, as lines to show under it;
+ * empty for every other event. Pure.
+ */
+export function commentLines(r: Pick<FlowEventRow, 'event_type' | 'payload'>): string[] {
+  if (r.event_type !== 'run.status.comment.upserted' && r.event_type !== 'webhook.ignored.replied') return [];
+  const p = (r.payload ?? {}) as { body?: unknown; dry_run?: unknown; comment_url?: unknown; phase?: unknown };
+  if (typeof p.body !== 'string') return [];
+  const where = p.dry_run === true ? 'dry run (no GitHub App configured): would post' : `posted ${typeof p.comment_url === 'string' ? p.comment_url : ''}`;
+  return [`${where}${typeof p.phase === 'string' ? ` (phase ${p.phase})` : ''}:`, ...p.body.split('\n').map((l) => `│ ${l}`)];
+}
+
 /** One line per flow event: time, type, actor, entity and the correlation id. */
 export function formatFlowEvent(r: FlowEventRow): string {
   const t = new Date(r.occurred_at).toISOString().slice(11, 23);
@@ -34,8 +46,15 @@ export interface Follower {
   stop(): void;
 }
 
-/** Events after which a flow still has a step to come (a run ending with a namespace still has its cleanup). */
-export function flowInProgress(r: Pick<FlowEventRow, 'event_type' | 'payload'>): boolean {
+/** github-reporter's answers on GitHub: they follow the run's steps and say nothing about whether more are to come. */
+const OBSERVER_EVENTS = new Set(['run.status.comment.upserted', 'webhook.ignored.replied', 'webhook.redelivery_requested']);
+
+/**
+ * Events after which a flow still has a step to come (a run ending with a namespace still has its cleanup);
+ * undefined for the reporter's events, which leave the answer as it was.
+ */
+export function flowInProgress(r: Pick<FlowEventRow, 'event_type' | 'payload'>): boolean | undefined {
+  if (OBSERVER_EVENTS.has(r.event_type)) return undefined;
   if (['webhook.received', 'run.created', 'run.namespace.prepared', 'run.started'].includes(r.event_type)) return true;
   // What the agent reports, and its token's issue: the run is still on.
   if (/^run\.(agent\.|artifact\.|pr\.)/.test(r.event_type) && r.event_type !== 'run.agent.token.revoked') return true;
@@ -63,10 +82,11 @@ export async function followFlowEvents(
     const rows = await listFlowEventsAfter(db, cursor).catch(() => []);
     for (const r of rows) {
       print(formatFlowEvent(r));
+      for (const l of commentLines(r)) print(`    ${l}`);
       cursor = r.id;
       if (r.correlation_id === opts.settleFor?.correlationId) {
         lastSeen = Date.now();
-        inProgress = flowInProgress(r);
+        inProgress = flowInProgress(r) ?? inProgress;
       }
     }
     const s = opts.settleFor;

@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { REPO_ROOT, readState, stackDir } from '@codex-k8s/stack';
 import { requireEnv, uniqueBus, uniqueSuffix } from '../support/env.js';
 
-// The first README command, on the servers of this test run: all seven services start, the signed sample
+// The first README command, on the servers of this test run: every service starts, the signed sample
 // webhook is accepted, its flow event is printed, and everything the command started is stopped again.
 test('npm run dev -- --once drives the signed sample webhook into flow_events and stops cleanly', async (t) => {
   const name = `test-dev-${uniqueSuffix()}`;
@@ -36,7 +36,11 @@ test('npm run dev -- --once drives the signed sample webhook into flow_events an
   for (const [type, by] of [['run.created', 'planner'], ['run.namespace.prepared', 'namespace-provisioner'], ['run.started', 'agent-launcher'], ['run.succeeded', 'agent-launcher'], ['run.namespace.cleaned', 'namespace-provisioner']]) {
     assert.match(out, new RegExp(`${type.replace(/\./g, '\\.')}\\s+${by}\\s+run/[0-9a-f-]{36}\\s+\\[${delivery}\\]`), `${type} printed`);
   }
-  for (const svc of ['audit-writer', 'planner', 'namespace-provisioner', 'deployer', 'tls-watcher', 'agent-launcher', 'webhook-ingress']) {
+  // No GitHub credentials here: github-reporter runs dry and the comment it would post on the issue is printed.
+  assert.match(out, new RegExp(`run\\.status\\.comment\\.upserted\\s+github-reporter\\s+run/[0-9a-f-]{36}\\s+\\[${delivery}\\]`));
+  assert.match(out, /dry run \(no GitHub App configured\): would post \(phase cleaned_up\):\n\s+│ <!-- codex-k8s:run-status:[0-9a-f-]{36} -->\n\s+│ ### ✅ Run succeeded in/);
+  assert.match(out, /│ - ✅ Namespace deleted/);
+  for (const svc of ['audit-writer', 'planner', 'namespace-provisioner', 'deployer', 'tls-watcher', 'agent-launcher', 'github-reporter', 'webhook-ingress']) {
     assert.match(out, new RegExp(`^   ${svc}\\s+health :\\d+`, 'm'), `${svc} started`);
   }
   assert.ok(!out.includes(env.CODEXK8S_GITHUB_WEBHOOK_SECRET), 'the secret is never printed');

@@ -104,6 +104,16 @@ export {
   STAFF_ACTED_EVENTS,
   StaffLogin,
 } from './events/staff.js';
+export {
+  COMMENT_BODY_MAX,
+  RunStatusCommentUpsertedData,
+  RunStatusCommentUpsertedV1,
+  StatusPhase,
+  WebhookIgnoredRepliedData,
+  WebhookIgnoredRepliedV1,
+  WebhookRedeliveryRequestedData,
+  WebhookRedeliveryRequestedV1,
+} from './events/github.js';
 export { EVENT_CATALOG, findEvent } from './events/catalog.js';
 export {
   AgentFinishedData,

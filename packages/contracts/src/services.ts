@@ -1,4 +1,4 @@
-/** The services (the seven of the design, agent-gateway and staff-console); each name is its folder, durable consumer, field manager, OTel service.name and log name. */
+/** The services (the seven of the design, agent-gateway, staff-console and github-reporter); each name is its folder, durable consumer, field manager, OTel service.name and log name. */
 export const SERVICE_NAMES = [
   'webhook-ingress',
   'planner',
@@ -9,5 +9,6 @@ export const SERVICE_NAMES = [
   'audit-writer',
   'agent-gateway',
   'staff-console',
+  'github-reporter',
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];

@@ -17,6 +17,9 @@ export const REDACT_PATHS = [
   '*.nkey',
   'config.CODEXK8S_GITHUB_WEBHOOK_SECRET',
   'config.DATABASE_URL',
+  'config.auth',
+  '*.privateKey',
+  '*.private_key',
 ];
 
 /** A JSON logger named after the service, with secret redaction on. */

@@ -56,6 +56,7 @@ async function ignore(deps: PlannerDeps, e: Event, why: IgnoreWhy): Promise<void
       repository_full_name: d.repository?.full_name ?? null,
       issue_number: d.issue?.number ?? null,
       sender_login: d.sender?.login ?? null,
+      installation_id: d.installation_id,
     },
   });
   deps.log.info({ delivery: d.delivery_id, reason: why.reason }, 'delivery ignored');
@@ -177,6 +178,7 @@ async function plan(deps: PlannerDeps, e: Event): Promise<void> {
       issue_number: issueNumber,
       repository_full_name: d.repository.full_name,
       sender_login: login ?? '',
+      installation_id: d.installation_id,
     },
   });
   deps.log.info({ delivery: d.delivery_id, run: run.id, mode, inserted }, inserted ? 'run created' : 'run already existed; event republished');

@@ -54,7 +54,7 @@ export const AgentStartedV1 = defineEvent({
   schema: AgentPhaseData,
   description: 'The agent reported that it started (recorded with actor_type agent).',
   emittedBy: ['agent-gateway'],
-  consumedBy: ['audit-writer'],
+  consumedBy: ['audit-writer', 'github-reporter'],
 });
 
 export const AgentReadyV1 = defineEvent({
@@ -75,7 +75,7 @@ export const AgentStatusReportedV1 = defineEvent({
   schema: AgentStatusData,
   description: 'A free-text status line from the agent; `seq` numbers them per run (a repeated line is recorded once).',
   emittedBy: ['agent-gateway'],
-  consumedBy: ['audit-writer'],
+  consumedBy: ['audit-writer', 'github-reporter'],
 });
 
 export const AgentFinishedData = TokenRef.extend({
@@ -94,7 +94,7 @@ export const AgentFinishedV1 = defineEvent({
     'The agent reported its end with the exit code of its command and a summary. agent-launcher weighs it against the ' +
     'Job when it ends the run: a Job that succeeded while the agent reported failure ends in run.failed.',
   emittedBy: ['agent-gateway'],
-  consumedBy: ['audit-writer'],
+  consumedBy: ['audit-writer', 'github-reporter'],
 });
 
 export const ArtifactAddedData = TokenRef.extend({
@@ -115,7 +115,7 @@ export const ArtifactAddedV1 = defineEvent({
   schema: ArtifactAddedData,
   description: 'The agent stored an artifact (its metadata here, its content only in the database).',
   emittedBy: ['agent-gateway'],
-  consumedBy: ['audit-writer'],
+  consumedBy: ['audit-writer', 'github-reporter'],
 });
 
 export const PullRequestCreatedData = TokenRef.extend({
@@ -133,7 +133,7 @@ export const PullRequestCreatedV1 = defineEvent({
   schema: PullRequestCreatedData,
   description: 'The agent reported a pull request it opened (an artifact of kind pull_request), as the reference names it.',
   emittedBy: ['agent-gateway'],
-  consumedBy: ['audit-writer'],
+  consumedBy: ['audit-writer', 'github-reporter'],
 });
 
 export const AgentLogAppendedData = TokenRef.extend({

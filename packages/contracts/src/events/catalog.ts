@@ -11,6 +11,7 @@ import {
   PullRequestCreatedV1,
 } from './agent.js';
 import { DeadLetteredV1 } from './bus.js';
+import { RunStatusCommentUpsertedV1, WebhookIgnoredRepliedV1, WebhookRedeliveryRequestedV1 } from './github.js';
 import {
   IssueRunsClosedV1,
   NamespaceDeletedBySystemV1,
@@ -81,6 +82,9 @@ export const EVENT_CATALOG: readonly EventDefinition[] = [
   DeadLetteredV1,
   DeadLetterRetryRequestedV1,
   DeadLetterRetriedV1,
+  RunStatusCommentUpsertedV1,
+  WebhookIgnoredRepliedV1,
+  WebhookRedeliveryRequestedV1,
 ];
 
 /** Looks a contract up by type and version. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent } from '../define.js';
+import { GithubId } from './webhook.js';
 
 export const RuntimeMode = z.enum(['full-env', 'code-only']);
 export type RuntimeMode = z.infer<typeof RuntimeMode>;
@@ -22,6 +23,8 @@ export const RunCreatedData = RunRef.extend({
   issue_number: z.number().int().positive().nullable(),
   repository_full_name: z.string(),
   sender_login: z.string(),
+  /** The GitHub App installation the delivery came through (null without an App); github-reporter answers through it. */
+  installation_id: GithubId.nullable().default(null),
 });
 export type RunCreatedData = z.infer<typeof RunCreatedData>;
 
@@ -33,7 +36,7 @@ export const RunCreatedV1 = defineEvent({
     'The planner created an agent run for a triggering label (one per delivery). `namespace` is the deterministic run ' +
     'namespace for full-env runs, null for code-only runs.',
   emittedBy: ['planner'],
-  consumedBy: ['namespace-provisioner', 'deployer', 'agent-launcher', 'audit-writer'],
+  consumedBy: ['namespace-provisioner', 'deployer', 'agent-launcher', 'audit-writer', 'github-reporter'],
 });
 
 export const RunNamespacePreparedData = RunRef.extend({
@@ -56,7 +59,7 @@ export const RunNamespacePreparedV1 = defineEvent({
     'The run namespace exists with its baseline (ServiceAccount, Role, RoleBinding, ResourceQuota, LimitRange, and the ' +
     'default-deny NetworkPolicy unless disabled), all server-side applied.',
   emittedBy: ['namespace-provisioner'],
-  consumedBy: ['deployer', 'agent-launcher', 'audit-writer'],
+  consumedBy: ['deployer', 'agent-launcher', 'audit-writer', 'github-reporter'],
 });
 
 const JobRef = RunRef.extend({ job_name: z.string(), job_namespace: z.string() });
@@ -70,7 +73,7 @@ export const RunStartedV1 = defineEvent({
   schema: RunStartedData,
   description: 'The agent Job exists (created, or adopted when it already existed) and is being followed.',
   emittedBy: ['agent-launcher'],
-  consumedBy: ['audit-writer'],
+  consumedBy: ['audit-writer', 'github-reporter'],
 });
 
 export const RunFinishedData = JobRef.extend({
@@ -89,7 +92,7 @@ export const RunSucceededV1 = defineEvent({
   schema: RunFinishedData,
   description: 'The agent Job completed. Exactly one of run.succeeded / run.failed* is recorded per run.',
   emittedBy: ['agent-launcher'],
-  consumedBy: ['namespace-provisioner', 'audit-writer'],
+  consumedBy: ['namespace-provisioner', 'audit-writer', 'github-reporter'],
 });
 
 export const RunFailedV1 = defineEvent({
@@ -100,7 +103,7 @@ export const RunFailedV1 = defineEvent({
     'The agent Job failed (Job Failed condition, a terminal pod waiting reason such as ImagePullBackOff, or pods that ' +
     'could not be created within the deadline, e.g. quota). `reason` says which.',
   emittedBy: ['agent-launcher'],
-  consumedBy: ['namespace-provisioner', 'audit-writer'],
+  consumedBy: ['namespace-provisioner', 'audit-writer', 'github-reporter'],
 });
 
 export const RunJobNotFoundV1 = defineEvent({
@@ -109,7 +112,7 @@ export const RunJobNotFoundV1 = defineEvent({
   schema: RunFinishedData,
   description: 'A started run whose Job no longer exists (deleted by hand or lost); reason `kubernetes job not found`.',
   emittedBy: ['agent-launcher'],
-  consumedBy: ['namespace-provisioner', 'audit-writer'],
+  consumedBy: ['namespace-provisioner', 'audit-writer', 'github-reporter'],
 });
 
 /** Why a run could not be launched or go on; `namespace_owned_by_another_project` is a refused cross-tenant namespace. */
@@ -128,7 +131,7 @@ export const RunLaunchErrorV1 = defineEvent({
     'namespace_owned_by_another_project (the namespace the run would use belongs to another project, or lies outside its own prefix), ' +
     'run_stalled (no progress for the stall timeout: ended by namespace-provisioner\'s reconciler, its namespace cleaned).',
   emittedBy: ['namespace-provisioner', 'agent-launcher', 'deployer', 'tls-watcher'],
-  consumedBy: ['namespace-provisioner', 'audit-writer'],
+  consumedBy: ['namespace-provisioner', 'audit-writer', 'github-reporter'],
 });
 
 /** Who decided a run namespace goes: the run's end, its issue closed, the sweeper, or a staff member (staff console). */
@@ -150,7 +153,7 @@ export const RunNamespaceCleanedV1 = defineEvent({
   schema: NamespaceCleanupData,
   description: 'The run namespace was deleted (or was already gone) after the run ended; `trigger` says who decided.',
   emittedBy: ['namespace-provisioner'],
-  consumedBy: ['audit-writer'],
+  consumedBy: ['audit-writer', 'github-reporter'],
 });
 
 export const RunNamespaceCleanupFailedV1 = defineEvent({
@@ -196,5 +199,5 @@ export const NamespaceDeletedBySystemV1 = defineEvent({
   schema: NamespaceCleanupData,
   description: 'A run namespace was deleted because its issue was closed.',
   emittedBy: ['namespace-provisioner'],
-  consumedBy: ['audit-writer'],
+  consumedBy: ['audit-writer', 'github-reporter'],
 });

@@ -23,7 +23,7 @@ export const SlotLeasedV1 = defineEvent({
   schema: SlotLeasedData,
   description: "A full-env run with a services.yaml holds a slot; its namespace comes from the project's ai environment at the fetched commit.",
   emittedBy: ['deployer'],
-  consumedBy: ['namespace-provisioner', 'audit-writer'],
+  consumedBy: ['namespace-provisioner', 'audit-writer', 'github-reporter'],
 });
 
 export const SlotUnitReadyData = SlotRef.extend({
@@ -61,7 +61,7 @@ export const SlotDeployedV1 = defineEvent({
   schema: SlotDeployedData,
   description: "Every infrastructure item and service of the project's services.yaml is applied and ready in the slot.",
   emittedBy: ['deployer'],
-  consumedBy: ['tls-watcher', 'audit-writer'],
+  consumedBy: ['tls-watcher', 'audit-writer', 'github-reporter'],
 });
 
 export const SlotReadyData = SlotRef.extend({ host: z.string().nullable(), public_url: z.string().nullable() });
@@ -73,7 +73,7 @@ export const SlotReadyV1 = defineEvent({
   schema: SlotReadyData,
   description: 'The slot is deployed and its certificate is Ready: `public_url` is live. Subscribe to `platform.slot.>` to follow slots.',
   emittedBy: ['tls-watcher'],
-  consumedBy: ['agent-launcher', 'audit-writer'],
+  consumedBy: ['agent-launcher', 'audit-writer', 'github-reporter'],
 });
 
 export const SlotTlsFailedData = SlotRef.extend({ host: z.string(), reason: z.string(), message: z.string() });
@@ -85,7 +85,7 @@ export const SlotTlsFailedV1 = defineEvent({
   schema: SlotTlsFailedData,
   description: "The slot's certificate failed or did not become Ready in time; `reason` is cert-manager's (or `Timeout`).",
   emittedBy: ['tls-watcher'],
-  consumedBy: ['audit-writer'],
+  consumedBy: ['audit-writer', 'github-reporter'],
 });
 
 export const SlotReleasedData = SlotRef;
@@ -95,5 +95,5 @@ export const SlotReleasedV1 = defineEvent({
   schema: SlotReleasedData,
   description: 'The run ended and its slot is free again; the slot namespace and its stack stay for manual QA and the next run.',
   emittedBy: ['namespace-provisioner'],
-  consumedBy: ['audit-writer'],
+  consumedBy: ['audit-writer', 'github-reporter'],
 });

@@ -49,7 +49,7 @@ export const RunCanceledV1 = defineEvent({
     'The run was canceled by a staff member: its Job was deleted and the run ended. It shares the run\'s one end id with ' +
     'run.succeeded / run.failed*, so a run ends once; its namespace is cleaned (full-env) or its slot released (slot runs).',
   emittedBy: ['agent-launcher'],
-  consumedBy: ['namespace-provisioner', 'audit-writer'],
+  consumedBy: ['namespace-provisioner', 'audit-writer', 'github-reporter'],
 });
 
 export const RunNamespaceDeleteRequestedData = RunRef.extend({ namespace: z.string().min(1).max(63), requested_by: StaffLogin });
@@ -77,7 +77,7 @@ export const NamespaceDeletedByStaffV1 = defineEvent({
     'A run namespace was deleted at a staff member\'s request; `reason` is `already_deleted` when it was already gone ' +
     '(one event per run: a second request changes nothing).',
   emittedBy: ['namespace-provisioner'],
-  consumedBy: ['audit-writer'],
+  consumedBy: ['audit-writer', 'github-reporter'],
 });
 
 /** A slot as a staff action names it (no run: a redeploy belongs to the slot). */

@@ -131,6 +131,8 @@ export const WebhookIgnoredData = z.object({
   repository_full_name: GithubName(512).nullable(),
   issue_number: IssueNumber.nullable(),
   sender_login: GithubName(255).nullable(),
+  /** The GitHub App installation the delivery came through (null without an App): github-reporter replies through it. */
+  installation_id: GithubId.nullable().default(null),
 });
 export type WebhookIgnoredData = z.infer<typeof WebhookIgnoredData>;
 
@@ -140,5 +142,5 @@ export const WebhookIgnoredV1 = defineEvent({
   schema: WebhookIgnoredData,
   description: 'The planner decided an accepted delivery starts no run; `reason` is one of the IgnoreReason codes.',
   emittedBy: ['planner'],
-  consumedBy: ['audit-writer'],
+  consumedBy: ['audit-writer', 'github-reporter'],
 });

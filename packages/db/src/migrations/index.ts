@@ -10,6 +10,7 @@ import * as deployProgress from './2026_11_30_0008_deploy_progress.js';
 import * as agentContract from './2026_11_30_0009_agent_contract.js';
 import * as staffConsole from './2026_11_30_0010_staff_console.js';
 import * as slotRedeploys from './2026_11_30_0011_slot_redeploys.js';
+import * as githubReporter from './2026_12_01_0012_github_reporter.js';
 
 /** All migrations in order; listed statically so they run the same from sources and from dist. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026_11_30_0009_agent_contract': agentContract,
   '2026_11_30_0010_staff_console': staffConsole,
   '2026_11_30_0011_slot_redeploys': slotRedeploys,
+  '2026_12_01_0012_github_reporter': githubReporter,
 };

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RetryAfter } from '@codex-k8s/runtime';
+import { RateLimitHold } from './github-client.js';
+import { rateLimitWaitMs } from './rate-limit.js';
+import { TOKEN_RENEW_BEFORE_MS, TokenCache } from './token-cache.js';
+
+const err = (status: number, headers: Record<string, string>, message = 'x') => Object.assign(new Error(message), { status, response: { headers } });
+
+test('rate-limit answers become the wait GitHub asks for; other errors are not rate limits', () => {
+  const now = 1_000_000_000;
+  assert.equal(rateLimitWaitMs(err(403, { 'retry-after': '30' }, 'You have exceeded a secondary rate limit'), now), 30_000);
+  assert.equal(rateLimitWaitMs(err(429, { 'retry-after': '2' }), now), 2_000);
+  assert.equal(rateLimitWaitMs(err(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(now / 1000 + 120) }), now), 121_000);
+  assert.equal(rateLimitWaitMs(err(403, {}, 'You have exceeded a secondary rate limit'), now), 60_000);
+  assert.equal(rateLimitWaitMs(err(403, { 'retry-after': '999999' }), now), 3_600_000, 'bounded');
+  assert.equal(rateLimitWaitMs(err(403, {}, 'Resource not accessible by integration'), now), null);
+  assert.equal(rateLimitWaitMs(err(502, { 'retry-after': '5' }), now), null);
+  assert.equal(rateLimitWaitMs(new Error('socket hang up'), now), null);
+});
+
+test('installation tokens are cached until shortly before they expire, and dropped per installation', () => {
+  let now = Date.parse('2026-12-01T10:00:00Z');
+  const cache = new TokenCache(() => now);
+  const value = (token: string) => `${token}|2026-12-01T10:00:00Z|2026-12-01T11:00:00Z|all|issues!`;
+  cache.set('42', value('t1'));
+  cache.set('7|1,2', value('t2'));
+  assert.equal(cache.get('42'), value('t1'));
+  now = Date.parse('2026-12-01T11:00:00Z') - TOKEN_RENEW_BEFORE_MS;
+  assert.equal(cache.get('42'), undefined, 'renewed before expiry');
+  now = Date.parse('2026-12-01T10:30:00Z');
+  cache.forget(7);
+  assert.equal(cache.get('7|1,2'), undefined);
+  cache.set('9', 'token-without-expiry');
+  assert.equal(cache.get('9'), undefined);
+});
+
+test('while GitHub says a limit lasts, every request under it is handed back without being sent', async () => {
+  let now = 1_000_000;
+  const hold = new RateLimitHold(() => now);
+  let sent = 0;
+  const limited = async (): Promise<never> => {
+    sent++;
+    throw err(403, { 'retry-after': '30' }, 'You have exceeded a secondary rate limit');
+  };
+  await assert.rejects(hold.run(limited), (e: unknown) => e instanceof RetryAfter && e.delayMs === 30_000);
+  now += 10_000;
+  await assert.rejects(hold.run(async () => sent++), (e: unknown) => e instanceof RetryAfter && e.delayMs === 20_000);
+  assert.equal(sent, 1, 'nothing sent while limited');
+  now += 20_000;
+  assert.equal(await hold.run(async () => 'ok'), 'ok');
+  await assert.rejects(hold.run(async () => Promise.reject(new Error('boom'))), /boom/, 'other errors pass through');
+});
