@@ -55,6 +55,8 @@ describe('github-reporter against an API-description-driven GitHub', () => {
     gh = await startGithubApi();
     p = await startPlatform({
       services: [...PLATFORM_SERVICE_ORDER.filter((s) => s !== 'webhook-ingress'), 'github-reporter', 'webhook-ingress'],
+      // Two of each, as deployed: the replicas of github-reporter share every comment and the resync.
+      replicas: 2,
       env: {
         GITHUB_API_URL: gh.url,
         CODEXK8S_GITHUB_APP_ID: String(gh.app.id),
@@ -111,8 +113,9 @@ describe('github-reporter against an API-description-driven GitHub', () => {
     const ranks = ups.map((u) => PHASES.indexOf(u.phase));
     assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b), `phases never go back: ${ups.map((u) => u.phase).join(' -> ')}`);
     assert.equal(ups.at(-1)?.phase, 'cleaned_up');
-    // The App's installation token was minted once and reused.
-    assert.equal(gh.tokensMinted, 1);
+    // The App's installation token was minted once per replica at most, and reused for every request after.
+    const writes = gh.requests.filter((r) => r.route?.includes('/comments') && r.status < 300).length;
+    assert.ok(gh.tokensMinted >= 1 && gh.tokensMinted <= 2 && writes > gh.tokensMinted, `${gh.tokensMinted} tokens for ${writes} requests`);
   });
 
   test('a restart between phases, even one that lost the comment id, still leaves one comment (found by its marker)', async () => {
@@ -176,8 +179,10 @@ describe('github-reporter against an API-description-driven GitHub', () => {
     const delivery = await p.deliver(payload({ issueNumber: 105 }));
     await p.waitFor(delivery, ['run.namespace.cleaned']);
     await commentShows(105, '✅ Namespace deleted');
-    assert.ok(gh.requests.some((r) => r.status === 401 && r.path.includes('/issues/105/')), 'the old token was refused');
-    assert.equal(gh.tokensMinted, minted + 1);
+    const refused = gh.requests.filter((r) => r.status === 401 && r.route?.startsWith('/repos', r.route.indexOf(' ') + 1));
+    assert.ok(refused.length >= 1, 'the old token was refused');
+    // Each replica that held the revoked token replaced it once (2 replicas), however many requests it had refused.
+    assert.ok(gh.tokensMinted > minted && gh.tokensMinted <= minted + 2, `${gh.tokensMinted - minted} new tokens for ${refused.length} refusals`);
   });
 
   test('ignored triggers: a label conflict names the labels; a sender without permission is told; one reply per delivery', async () => {

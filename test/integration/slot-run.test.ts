@@ -4,6 +4,7 @@ import { bindRepository, getDeployTask, upsertProject } from '@codex-k8s/db';
 import { deterministicId } from '@codex-k8s/contracts';
 import { BatchV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { bareRepoFrom } from '../support/git.js';
+import { eventually } from '../support/github.js';
 import { adminKubeConfig, issuePayload, startPlatform, type Platform } from '../support/platform.js';
 
 const kc = adminKubeConfig();
@@ -19,7 +20,8 @@ describe('a full-env run in a slot with the whole project stack', () => {
   before(async () => {
     repo = bareRepoFrom('test/fixtures/sample-project');
     p = await startPlatform({
-      services: ['audit-writer', 'planner', 'namespace-provisioner', 'deployer', 'tls-watcher', 'agent-launcher', 'webhook-ingress'],
+      // github-reporter without GitHub credentials: it records the comment it would post (dry run).
+      services: ['audit-writer', 'planner', 'namespace-provisioner', 'deployer', 'tls-watcher', 'agent-launcher', 'github-reporter', 'webhook-ingress'],
       env: { CODEXK8S_CLUSTER_ISSUER: 'codex-k8s-local-ca', CODEXK8S_WORKER_RUN_NAMESPACE_CLEANUP: 'true' },
       before: async (db) => {
         const project = await upsertProject(db, { id: deterministicId('project', 'shop'), slug: 'shop', name: 'Shop', settings: { runtime_deploy: true } });
@@ -35,7 +37,7 @@ describe('a full-env run in a slot with the whole project stack', () => {
   test('run:dev deploys the stack in order, waits for TLS, then starts the agent with the public URL', async () => {
     const delivery = await p.deliver(issuePayload({ label: 'run:dev' }));
     const rows = await p.waitFor(delivery, ['slot.released'], 120_000);
-    const types = rows.map((r) => r.event_type);
+    const types = rows.map((r) => r.event_type).filter((t) => t !== 'run.status.comment.upserted');
     const units = rows.filter((r) => r.event_type === 'slot.unit.ready').map((r) => (r.payload as { group: string; unit: string }).group + '/' + (r.payload as { unit: string }).unit);
     assert.deepEqual(units, ['infrastructure/config', 'infrastructure/postgres', 'migrations/migrate', 'internal/api', 'edge/gateway', 'frontend/web']);
     const windows = rows.filter((r) => r.event_type === 'slot.unit.ready').map((r) => r.payload as { unit: string; started_at: string; ready_at: string });
@@ -54,6 +56,16 @@ describe('a full-env run in a slot with the whole project stack', () => {
     assert.equal(leased.commit, repo.commit, 'read from the repository at the bound ref');
     const ready = rows.find((r) => r.event_type === 'slot.ready')?.payload as { public_url: string };
     assert.equal(ready.public_url, 'https://shop-1.ai.example.test');
+    // The issue's status comment went through the slot's phases and ends with the slot released.
+    const comment = await eventually('the final status comment', async () => {
+      const last = (await p.timeline(delivery)).filter((r) => r.event_type === 'run.status.comment.upserted').at(-1)?.payload as { phase: string; body: string; dry_run: boolean } | undefined;
+      return last?.phase === 'cleaned_up' ? last : undefined;
+    });
+    assert.equal(comment.dry_run, true);
+    for (const line of ['- ✅ Slot leased, namespace prepared · namespace `shop-dev-1`', '- ✅ Slot deployed', '- ✅ Slot ready (HTTPS) · [https://shop-1.ai.example.test](https://shop-1.ai.example.test)', '- ✅ Agent started', '- ✅ Finished', '- ✅ Slot released']) {
+      assert.ok(comment.body.includes(line), `${line}\n${comment.body}`);
+    }
+    assert.match(comment.body, /### ✅ Run succeeded in /);
 
     const started = rows.find((r) => r.event_type === 'run.started')?.payload as { run_id: string; job_name: string; job_namespace: string };
     assert.equal(started.job_namespace, 'shop-dev-1');

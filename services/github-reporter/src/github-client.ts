@@ -113,12 +113,13 @@ export function createGithubClient(o: GithubClientOptions): GithubClient {
     async withInstallation(installationId, fn) {
       if (installationId === null) throw new Error('the delivery came without a GitHub App installation; the App cannot act for it');
       const hold = holdOf(installationId);
+      const started = Date.now();
       try {
         return await hold.run(() => fn(clientFor(installationId)));
       } catch (err) {
         if (statusOf(err) !== 401) throw err;
         // The cached installation token was revoked (or the App's key rotated): mint a new one and try once more.
-        tokens.forget(installationId);
+        tokens.forget(installationId, started);
         o.log.warn({ installation: installationId }, 'GitHub answered 401; minting a new installation token');
         return hold.run(() => fn(clientFor(installationId)));
       }

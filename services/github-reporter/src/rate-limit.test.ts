@@ -31,6 +31,11 @@ test('installation tokens are cached until shortly before they expire, and dropp
   now = Date.parse('2026-12-01T10:30:00Z');
   cache.forget(7);
   assert.equal(cache.get('7|1,2'), undefined);
+  cache.set('42', value('t3'));
+  cache.forget(42, now - 1);
+  assert.equal(cache.get('42'), value('t3'), 'a token stored after the refused request started is kept');
+  cache.forget(42, now);
+  assert.equal(cache.get('42'), undefined);
   cache.set('9', 'token-without-expiry');
   assert.equal(cache.get('9'), undefined);
 });

@@ -8,7 +8,7 @@ export const TOKEN_RENEW_BEFORE_MS = 5 * 60_000;
  * entries can be dropped when GitHub answers 401 (the token was revoked).
  */
 export class TokenCache {
-  private readonly entries = new Map<string, { value: string; renewAt: number }>();
+  private readonly entries = new Map<string, { value: string; renewAt: number; storedAt: number }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -26,12 +26,15 @@ export class TokenCache {
     const expiresAt = Date.parse(value.split('|')[2] ?? '');
     // An entry without a readable expiry is used once and not kept.
     if (!Number.isFinite(expiresAt)) return;
-    this.entries.set(key, { value, renewAt: expiresAt - TOKEN_RENEW_BEFORE_MS });
+    this.entries.set(key, { value, renewAt: expiresAt - TOKEN_RENEW_BEFORE_MS, storedAt: this.now() });
   }
 
-  /** Drops every cached token of an installation. */
-  forget(installationId: number): void {
+  /**
+   * Drops the cached tokens of an installation stored no later than `storedBy` (when the refused request started):
+   * a token minted since, by a request that failed at the same time, is kept instead of being minted again.
+   */
+  forget(installationId: number, storedBy = Infinity): void {
     const prefix = String(installationId);
-    for (const k of this.entries.keys()) if (k === prefix || k.startsWith(`${prefix}|`)) this.entries.delete(k);
+    for (const [k, e] of this.entries) if ((k === prefix || k.startsWith(`${prefix}|`)) && e.storedAt <= storedBy) this.entries.delete(k);
   }
 }
