@@ -132,6 +132,31 @@ describe('github-reporter against an API-description-driven GitHub', () => {
     assert.ok(ups.some((u) => u.action === 'adopted_and_updated'), ups.map((u) => u.action).join(','));
   });
 
+  test('a marker pasted by someone else is not taken over: the platform makes its own comment', async () => {
+    const list = 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments';
+    // Hold the reporter before it looks for the marker, while someone pastes the run's marker into a comment.
+    gh.fail({ route: list, status: 502, body: 'bad gateway', times: Infinity });
+    const delivery = await p.deliver(payload({ issueNumber: 111 }));
+    const runId = await runOf(delivery);
+    gh.addPersonalToken('ghp_mallory_token', 'mallory');
+    const pasted = `<!-- codex-k8s:run-status:${runId} -->\nI am the status comment now`;
+    const res = await fetch(`${gh.url}/repos/${ISSUE.owner}/${ISSUE.repo}/issues/111/comments`, {
+      method: 'POST',
+      headers: { authorization: 'token ghp_mallory_token', 'content-type': 'application/json', 'x-github-api-version': '2022-11-28' },
+      body: JSON.stringify({ body: pasted }),
+    });
+    assert.equal(res.status, 201);
+    gh.clearFaults();
+    await p.waitFor(delivery, ['run.namespace.cleaned']);
+    await commentShows(111, '✅ Namespace deleted');
+    const [theirs, ours] = comments(111);
+    assert.equal(comments(111).length, 2);
+    assert.equal(theirs?.body, pasted);
+    assert.equal(theirs?.edits, 0, 'their comment was never edited');
+    assert.ok(ours?.body.startsWith(`<!-- codex-k8s:run-status:${runId} -->\n###`));
+    assert.equal((await upserts(delivery))[0]?.action, 'created');
+  });
+
   test('rate limits: a primary limit is handed back until its reset, a secondary one waited for inline; then it succeeds', async () => {
     const create = 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments';
     const primary = primaryRateLimit({ resetInSeconds: 8, installationId: gh.installationId });

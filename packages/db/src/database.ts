@@ -4,7 +4,7 @@ import { Gauge, register } from 'prom-client';
 import { migrateToLatest } from './migrate.js';
 import type { AgentArtifactsTable, AgentLogChunksTable, AgentReportsTable, AgentTokensTable } from './tables/agent.table.js';
 import type { FlowEventsTable } from './tables/flow-events.table.js';
-import type { GithubCommentsTable, GithubRedeliveriesTable } from './tables/github.table.js';
+import type { GithubCommentsTable, GithubRateLimitsTable, GithubRedeliveriesTable } from './tables/github.table.js';
 import type { AgentRunsTable, ProjectMembersTable, ProjectsTable, RepositoriesTable, RuntimeDeployTasksTable, NamespaceOwnersTable, LeasesTable, SlotRedeploysTable, SlotsTable, StaffLoginLinksTable, StaffSessionsTable, UsersTable } from './tables/platform.table.js';
 import type { WebhookDeliveriesTable } from './tables/webhook-deliveries.table.js';
 
@@ -29,6 +29,7 @@ export interface Database {
   slot_redeploys: SlotRedeploysTable;
   github_comments: GithubCommentsTable;
   github_redeliveries: GithubRedeliveriesTable;
+  github_rate_limits: GithubRateLimitsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -18,6 +18,14 @@ export interface GithubClientOptions {
   readonly inlineWaitMaxMs: number;
   readonly log: Logger;
   readonly userAgent: string;
+  /** Where the replicas share what GitHub said about rate limits (Postgres); without it each replica learns alone. */
+  readonly limits?: LimitStore;
+}
+
+/** Rate limits known to every replica: until when (epoch ms) a scope is limited. */
+export interface LimitStore {
+  until(scope: string): Promise<number>;
+  record(scope: string, untilMs: number): Promise<void>;
 }
 
 /** What the reporter does with GitHub: act for an installation (or the token), and act as the App. */
@@ -73,7 +81,7 @@ export function createGithubClient(o: GithubClientOptions): GithubClient {
 
   if (o.auth.kind === 'token') {
     const api = new ReporterOctokit({ ...base, auth: o.auth.token });
-    const hold = new RateLimitHold();
+    const hold = new RateLimitHold('token', o.limits);
     const identity = once(async () => (await hold.run(() => api.request('GET /user'))).data.login);
     return { kind: 'token', withApp: null, identity, withInstallation: (_id, fn) => hold.run(() => fn(api)) };
   }
@@ -81,13 +89,13 @@ export function createGithubClient(o: GithubClientOptions): GithubClient {
   const app = new ReporterOctokit({ ...base, authStrategy: createAppAuth, auth: { appId, privateKey, cache: tokens } });
   const installations = new Map<number, GithubApi>();
   // GitHub counts the App's own requests and each installation's separately: one hold each.
-  const appHold = new RateLimitHold();
+  const appHold = new RateLimitHold('app', o.limits);
   const holds = new Map<number, RateLimitHold>();
   const holdOf = (installationId: number): RateLimitHold => {
     let h = holds.get(installationId);
     if (!h) {
       if (holds.size >= MAX_INSTALLATION_CLIENTS) holds.clear();
-      h = new RateLimitHold();
+      h = new RateLimitHold(`installation/${installationId}`, o.limits);
       holds.set(installationId, h);
     }
     return h;
@@ -135,9 +143,15 @@ export function createGithubClient(o: GithubClientOptions): GithubClient {
 export class RateLimitHold {
   private until = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly scope: string,
+    private readonly shared?: LimitStore,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
+    // What another replica learned counts too; if the store cannot be read, this replica's own knowledge does.
+    if (this.shared) this.until = Math.max(this.until, await this.shared.until(this.scope).catch(() => 0));
     const left = this.until - this.now();
     if (left > 0) throw new RetryAfter(left, `GitHub rate limit: waiting ${Math.ceil(left / 1000)} s more`);
     try {
@@ -146,6 +160,7 @@ export class RateLimitHold {
       const wait = rateLimitWaitMs(err, this.now());
       if (wait === null) throw err;
       this.until = Math.max(this.until, this.now() + wait);
+      await this.shared?.record(this.scope, this.until).catch(() => undefined);
       throw new RetryAfter(wait, `GitHub rate limit: waiting ${Math.ceil(wait / 1000)} s`);
     }
   }

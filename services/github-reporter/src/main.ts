@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { WebhookIgnoredV1 } from '@codex-k8s/contracts';
 import { consumeEvents, on, runService } from '@codex-k8s/bus';
-import { openServiceDb, pingDb } from '@codex-k8s/db';
+import { openServiceDb, pingDb, rateLimitedUntil, recordRateLimit } from '@codex-k8s/db';
 import { readConfigOrExit, type Periodic } from '@codex-k8s/runtime';
 import { dryRunCommentWriter, githubCommentWriter } from './comments.js';
 import { readConfig, webUrlOf } from './config.js';
@@ -35,6 +35,7 @@ await runService({
             inlineWaitMaxMs: config.CODEXK8S_GITHUB_INLINE_WAIT_MAX_MS,
             log,
             userAgent: `codex-k8s-${NAME}`,
+            limits: { until: (scope) => rateLimitedUntil(db, scope), record: (scope, until) => recordRateLimit(db, scope, until) },
           });
     log.info({ mode: config.auth.kind, api: config.GITHUB_API_URL }, client ? 'reporting to GitHub' : 'dry run: no GitHub credentials, comment bodies are logged and recorded, nothing is posted');
     const deps: ReporterDeps = {

@@ -42,7 +42,7 @@ test('installation tokens are cached until shortly before they expire, and dropp
 
 test('while GitHub says a limit lasts, every request under it is handed back without being sent', async () => {
   let now = 1_000_000;
-  const hold = new RateLimitHold(() => now);
+  const hold = new RateLimitHold('installation/1', undefined, () => now);
   let sent = 0;
   const limited = async (): Promise<never> => {
     sent++;
@@ -55,4 +55,20 @@ test('while GitHub says a limit lasts, every request under it is handed back wit
   now += 20_000;
   assert.equal(await hold.run(async () => 'ok'), 'ok');
   await assert.rejects(hold.run(async () => Promise.reject(new Error('boom'))), /boom/, 'other errors pass through');
+});
+
+test('a limit one replica learned holds the other replica too (through the shared store)', async () => {
+  let now = 5_000_000;
+  const store = new Map<string, number>();
+  const shared = { until: async (s: string) => store.get(s) ?? 0, record: async (s: string, u: number) => void store.set(s, Math.max(store.get(s) ?? 0, u)) };
+  const a = new RateLimitHold('installation/7', shared, () => now);
+  const b = new RateLimitHold('installation/7', shared, () => now);
+  const other = new RateLimitHold('installation/8', shared, () => now);
+  await assert.rejects(a.run(async () => Promise.reject(err(429, { 'retry-after': '10' }))), RetryAfter);
+  let sent = 0;
+  await assert.rejects(b.run(async () => sent++), (e: unknown) => e instanceof RetryAfter && e.delayMs === 10_000);
+  assert.equal(sent, 0);
+  assert.equal(await other.run(async () => 'free'), 'free', 'another installation is not limited');
+  now += 10_000;
+  assert.equal(await b.run(async () => 'ok'), 'ok');
 });

@@ -64,6 +64,14 @@ function pick(w: World, schema: string, from: object): Row {
 
 const clampPerPage = (v: unknown): number => Math.min(100, Math.max(1, Number(v)));
 
+/** A person's user object (a personal token's owner), in the shape of the description's example user. */
+function personUser(w: World, template: unknown, login: string): Row {
+  const bot = botUser(w, template);
+  const id = 200_000_000 + [...login].reduce((n, ch) => (n * 31 + ch.charCodeAt(0)) % 100_000_000, 0);
+  const apiUser = `${w.baseUrl}/users/${encodeURIComponent(login)}`;
+  return { ...bot, login, id, node_id: Buffer.from(`04:User${id}`).toString('base64'), avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`, url: apiUser, html_url: `https://github.com/${encodeURIComponent(login)}`, type: 'User' };
+}
+
 function botUser(w: World, template: unknown): Row {
   const login = `${w.app.slug}[bot]`;
   const apiUser = `${w.baseUrl}/users/${encodeURIComponent(login)}`;
@@ -98,7 +106,7 @@ function commentRow(w: World, route: string, status: number, c: StoredComment): 
     html_url: `https://github.com/${encodeURIComponent(c.owner)}/${encodeURIComponent(c.repo)}/issues/${c.issue}#issuecomment-${c.id}`,
     issue_url: `${repoUrl}/issues/${c.issue}`,
     body: c.body,
-    user: botUser(w, example.user),
+    user: c.author === null ? botUser(w, example.user) : personUser(w, example.user, c.author),
     created_at: c.created_at,
     updated_at: c.updated_at,
     author_association: 'NONE',
@@ -122,7 +130,8 @@ function pageLinks(w: World, c: Call, { page, last, perPage }: { page: number; l
 
 const createComment: Handler = (w, c) => {
   const { owner, repo, issue_number } = c.params as { owner: string; repo: string; issue_number: number };
-  const stored = w.commentStore.create(owner, repo, issue_number, (c.body as { body: string }).body);
+  const author = c.caller.kind === 'personal' ? c.caller.login : null;
+  const stored = w.commentStore.create(owner, repo, issue_number, (c.body as { body: string }).body, author);
   const row = commentRow(w, c.route, 201, stored);
   return { status: 201, body: row, headers: { location: String(row.url) } };
 };

@@ -9,6 +9,8 @@ export interface StoredComment {
   readonly owner: string;
   readonly repo: string;
   readonly issue: number;
+  /** Who wrote it: null for the App's bot user, else the login of a personal token's user. */
+  readonly author: string | null;
   body: string;
   readonly created_at: string;
   updated_at: string;
@@ -24,10 +26,10 @@ export class CommentStore {
   private nextId = 1_000_001;
   private readonly byId = new Map<number, StoredComment>();
 
-  create(owner: string, repo: string, issue: number, body: string): StoredComment {
+  create(owner: string, repo: string, issue: number, body: string, author: string | null = null): StoredComment {
     const nowMs = Date.now();
     const at = isoSeconds(nowMs);
-    const c: StoredComment = { id: this.nextId++, owner, repo, issue, body, created_at: at, updated_at: at, updatedMs: nowMs, edits: 0 };
+    const c: StoredComment = { id: this.nextId++, owner, repo, issue, author, body, created_at: at, updated_at: at, updatedMs: nowMs, edits: 0 };
     this.byId.set(c.id, c);
     return c;
   }

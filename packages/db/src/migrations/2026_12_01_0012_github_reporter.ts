@@ -7,7 +7,9 @@ import { sql, type Kysely } from 'kysely';
 // the body GitHub has, so an event that changes nothing sends nothing and, after an outage, the first delivery that
 // succeeds sends the newest body (coalesced).
 // `github_redeliveries`: deliveries the resync asked GitHub to send again, with how many times: bounded, and
-// never asked twice in one interval by two replicas. Frozen in time: Kysely<any>, no app types.
+// never asked twice in one interval by two replicas.
+// `github_rate_limits`: until when GitHub told one replica a limit lasts (per installation, or the App itself), so
+// the other replica does not keep calling meanwhile. Frozen in time: Kysely<any>, no app types.
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('github_comments')
@@ -31,9 +33,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('attempts', 'integer', (c) => c.notNull())
     .addColumn('last_requested_at', 'timestamptz', (c) => c.notNull())
     .execute();
+  await db.schema
+    .createTable('github_rate_limits')
+    .addColumn('scope', 'text', (c) => c.primaryKey())
+    .addColumn('limited_until', 'timestamptz', (c) => c.notNull())
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('github_rate_limits').ifExists().execute();
   await db.schema.dropTable('github_redeliveries').ifExists().execute();
   await db.schema.dropTable('github_comments').ifExists().execute();
 }

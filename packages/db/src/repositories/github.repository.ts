@@ -102,3 +102,19 @@ export async function claimRedelivery(db: Db, d: { deliveryId: string; hookDeliv
     .executeTakeFirst();
   return row ? row.attempts : null;
 }
+
+/** Until when (epoch ms) a rate limit of `scope` lasts, as any replica last learned it; 0 when none is known. */
+export async function rateLimitedUntil(db: Db, scope: string): Promise<number> {
+  const row = await db.selectFrom('github_rate_limits').select('limited_until').where('scope', '=', scope).executeTakeFirst();
+  return row ? row.limited_until.getTime() : 0;
+}
+
+/** Records that `scope` is limited until `untilMs` (a later time already recorded is kept). */
+export async function recordRateLimit(db: Db, scope: string, untilMs: number): Promise<void> {
+  const until = new Date(untilMs);
+  await db
+    .insertInto('github_rate_limits')
+    .values({ scope, limited_until: until })
+    .onConflict((oc) => oc.column('scope').doUpdateSet({ limited_until: sql`greatest(github_rate_limits.limited_until, excluded.limited_until)` as never }))
+    .execute();
+}

@@ -27,3 +27,9 @@ export interface GithubRedeliveriesTable {
   attempts: number;
   last_requested_at: ColumnType<Date, Date, Date>;
 }
+
+/** Until when a GitHub rate limit lasts, per scope (`installation/<id>`, `app`, `token`) (migration 0012). */
+export interface GithubRateLimitsTable {
+  scope: string;
+  limited_until: ColumnType<Date, Date, Date>;
+}
