@@ -44,6 +44,13 @@ interface IssueComment {
   readonly user: { readonly login: string } | null;
 }
 
+/** A repository as the comment calls address it. */
+interface Repo {
+  readonly api: GithubApi;
+  readonly owner: string;
+  readonly repo: string;
+}
+
 /**
  * The comment writer that talks to GitHub: edit the known comment; else adopt the one carrying the marker that the
  * platform's own identity wrote (a marker pasted by someone else is ignored); else create it. A known comment deleted
@@ -54,24 +61,22 @@ export function githubCommentWriter(client: GithubClient): CommentWriter {
     dryRun: false,
     write: (w) =>
       client.withInstallation(w.installationId, async (api) => {
-        const { owner, repo } = ownerRepo(w.repositoryFullName);
+        const r: Repo = { api, ...ownerRepo(w.repositoryFullName) };
         if (w.commentId !== null) {
-          const edited = await edit(api, owner, repo, w.commentId, w.body);
+          const edited = await edit(r, w.commentId, w.body);
           if (edited) return { commentId: safeId(edited.id), commentUrl: edited.html_url, action: 'updated' };
         }
-        const me = await client.identity();
-        const found = await findMarked(api, owner, repo, w.issueNumber, w.marker, me);
+        const found = await findMarked(r, w.issueNumber, { marker: w.marker, author: await client.identity() });
         if (found) {
-          const edited = await edit(api, owner, repo, safeId(found.id), w.body);
+          const edited = await edit(r, safeId(found.id), w.body);
           if (edited) return { commentId: safeId(edited.id), commentUrl: edited.html_url, action: 'adopted_and_updated' };
         }
-        const created = await api.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: w.issueNumber, body: w.body });
+        const created = await api.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: r.owner, repo: r.repo, issue_number: w.issueNumber, body: w.body });
         return { commentId: safeId(created.data.id), commentUrl: created.data.html_url, action: 'created' };
       }),
   };
 }
 
-/** Edits a comment; null when it no longer exists. */
 /** A GitHub id as a JavaScript number (ids are far below 2^53; a larger one would not be stored exactly). */
 export function safeId(id: number | bigint): number {
   const n = Number(id);
@@ -79,9 +84,10 @@ export function safeId(id: number | bigint): number {
   return n;
 }
 
-async function edit(api: GithubApi, owner: string, repo: string, commentId: number, body: string): Promise<IssueComment | null> {
+/** Edits a comment; null when it no longer exists. */
+async function edit(r: Repo, commentId: number, body: string): Promise<IssueComment | null> {
   try {
-    const res = await api.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id: commentId, body });
+    const res = await r.api.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner: r.owner, repo: r.repo, comment_id: commentId, body });
     return res.data;
   } catch (err) {
     if (statusOf(err) === 404) return null;
@@ -89,10 +95,11 @@ async function edit(api: GithubApi, owner: string, repo: string, commentId: numb
   }
 }
 
-async function findMarked(api: GithubApi, owner: string, repo: string, issueNumber: number, marker: string, me: string): Promise<IssueComment | null> {
+/** The first comment of the issue that starts with `marker` and was written by `author`. */
+async function findMarked(r: Repo, issueNumber: number, want: { marker: string; author: string }): Promise<IssueComment | null> {
   for (let page = 1; page <= MAX_MARKER_PAGES; page++) {
-    const res = await api.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: issueNumber, per_page: 100, page });
-    const hit = res.data.find((c) => (c.body ?? '').startsWith(marker) && c.user?.login.toLowerCase() === me.toLowerCase());
+    const res = await r.api.request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: r.owner, repo: r.repo, issue_number: issueNumber, per_page: 100, page });
+    const hit = res.data.find((c) => (c.body ?? '').startsWith(want.marker) && c.user?.login.toLowerCase() === want.author.toLowerCase());
     if (hit) return hit;
     if (res.data.length < 100) return null;
   }

@@ -88,19 +88,19 @@ function pullRequestLine(v: StatusView): string | null {
   return `**Pull request:** ${ours ? link(`#${pr.number}`, pr.url) : `#${pr.number} ${codeSpan(pr.url, 200)}`}${title}`;
 }
 
-/**
- * The run's status comment (pure): marker, headline, the phases of its kind with the current one, the slot URL, the
- * agent's newest status lines, its pull request and artifacts, the result with duration and reason, and a link to
- * the run's page in the staff console. Every piece of text from outside the platform is code (see markdown.ts).
- */
-export function renderStatusBody(v: StatusView): string {
+/** Facts about the slot: its URL while the run is on, a certificate that failed. */
+function slotSection(v: StatusView): string[] {
   const f = v.facts;
-  const out: string[] = [statusMarker(v.runId), `### ${headline(v)}`, ''];
-  const label = v.triggerLabel ? codeSpan(v.triggerLabel, 64) : 'a run label';
-  out.push(`codex-k8s run \`${v.runId.slice(0, 8)}\` for ${label}${v.runtimeMode ? ` · ${v.runtimeMode}` : ''}${f.slot_no ? ` · slot ${f.slot_no}` : ''}`, '');
-  out.push(...phaseLines(v), '');
-  if (f.public_url && phaseRank('slot_ready') <= v.phase && !f.end) out.push(`**Open the slot:** ${link(f.public_url, f.public_url)}`, '');
+  const out: string[] = [];
+  if (f.public_url && f.reached.includes('slot_ready') && !f.end) out.push(`**Open the slot:** ${link(f.public_url, f.public_url)}`, '');
   if (f.tls_failure) out.push(`**Certificate:** ${codeSpan(f.tls_failure, 300)}`, '');
+  return out;
+}
+
+/** What the agent said: its newest status lines, its pull request, its artifacts. */
+function agentSection(v: StatusView): string[] {
+  const f = v.facts;
+  const out: string[] = [];
   const lines = Object.entries(f.status_lines)
     .sort((a, b) => Number(a[0]) - Number(b[0]))
     .map(([, m]) => clip(m.replace(/[\r\n]+/g, ' '), 300));
@@ -109,13 +109,43 @@ export function renderStatusBody(v: StatusView): string {
   if (pr) out.push(pr, '');
   const artifacts = Object.keys(f.artifacts).sort();
   if (artifacts.length > 0) out.push(`**Artifacts:** ${artifacts.map((a) => codeSpan(a, 100)).join(', ')}`, '');
+  return out;
+}
+
+/** How it ended: the reason and error of a run that did not succeed, the agent's own summary. */
+function endSection(v: StatusView): string[] {
+  const f = v.facts;
+  const out: string[] = [];
   if (f.end && f.end.status !== 'succeeded') {
     out.push(`**Reason:** ${codeSpan(f.end.reason ?? f.end.event_type, 200)}`);
     if (f.end.error) out.push(codeBlock(f.end.error, 1_500));
     out.push('');
   }
-  if (f.agent_summary) out.push(`**Agent summary**${f.agent_exit_code !== null ? ` (exit code ${f.agent_exit_code})` : ''}`, codeBlock(f.agent_summary, 1_500), '');
-  if (v.consoleUrl) out.push(link('Run page in the staff console', `${v.consoleUrl}/runs/${v.runId}`), '');
-  out.push('<sub>This comment is edited in place as the run goes on.</sub>');
-  return out.join('\n');
+  const exit = f.agent_exit_code !== null ? ` (exit code ${f.agent_exit_code})` : '';
+  if (f.agent_summary) out.push(`**Agent summary**${exit}`, codeBlock(f.agent_summary, 1_500), '');
+  return out;
+}
+
+/**
+ * The run's status comment (pure): marker, headline, the phases of its kind with the current one, the slot URL, the
+ * agent's newest status lines, its pull request and artifacts, the result with duration and reason, and a link to
+ * the run's page in the staff console. Every piece of text from outside the platform is code (see markdown.ts).
+ */
+export function renderStatusBody(v: StatusView): string {
+  const label = v.triggerLabel ? codeSpan(v.triggerLabel, 64) : 'a run label';
+  const kind = `${v.runtimeMode ? ` · ${v.runtimeMode}` : ''}${v.facts.slot_no ? ` · slot ${v.facts.slot_no}` : ''}`;
+  return [
+    statusMarker(v.runId),
+    `### ${headline(v)}`,
+    '',
+    `codex-k8s run \`${v.runId.slice(0, 8)}\` for ${label}${kind}`,
+    '',
+    ...phaseLines(v),
+    '',
+    ...slotSection(v),
+    ...agentSection(v),
+    ...endSection(v),
+    ...(v.consoleUrl ? [link('Run page in the staff console', `${v.consoleUrl}/runs/${v.runId}`), ''] : []),
+    '<sub>This comment is edited in place as the run goes on.</sub>',
+  ].join('\n');
 }
