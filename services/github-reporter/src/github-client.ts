@@ -2,9 +2,9 @@ import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/core';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import { RetryAfter, type Logger } from '@codex-k8s/runtime';
+import { RetryAfter, TerminalError, type Logger } from '@codex-k8s/runtime';
 import type { GithubAuth } from './config.js';
-import { rateLimitWaitMs, statusOf } from './rate-limit.js';
+import { permanentAsTerminal, rateLimitWaitMs, statusOf } from './rate-limit.js';
 import { TokenCache } from './token-cache.js';
 
 const ReporterOctokit = Octokit.plugin(retry, throttling);
@@ -83,7 +83,7 @@ export function createGithubClient(o: GithubClientOptions): GithubClient {
     const api = new ReporterOctokit({ ...base, auth: o.auth.token });
     const hold = new RateLimitHold('token', o.limits);
     const identity = once(async () => (await hold.run(() => api.request('GET /user'))).data.login);
-    return { kind: 'token', withApp: null, identity, withInstallation: (_id, fn) => hold.run(() => fn(api)) };
+    return { kind: 'token', withApp: null, identity, withInstallation: (_id, fn) => hold.run(() => fn(api)).catch(permanentAsTerminal) };
   }
   const { appId, privateKey } = o.auth;
   const app = new ReporterOctokit({ ...base, authStrategy: createAppAuth, auth: { appId, privateKey, cache: tokens } });
@@ -116,20 +116,21 @@ export function createGithubClient(o: GithubClientOptions): GithubClient {
   });
   return {
     kind: 'app',
-    withApp: (fn) => appHold.run(() => fn(app)),
+    withApp: (fn) => appHold.run(() => fn(app)).catch(permanentAsTerminal),
     identity,
     async withInstallation(installationId, fn) {
-      if (installationId === null) throw new Error('the delivery came without a GitHub App installation; the App cannot act for it');
+      // Retrying cannot add an installation to a delivery that came without one: the message ends as a dead letter.
+      if (installationId === null) throw new TerminalError('the delivery came without a GitHub App installation; the App cannot act for it');
       const hold = holdOf(installationId);
       const started = Date.now();
       try {
         return await hold.run(() => fn(clientFor(installationId)));
       } catch (err) {
-        if (statusOf(err) !== 401) throw err;
+        if (statusOf(err) !== 401) permanentAsTerminal(err);
         // The cached installation token was revoked (or the App's key rotated): mint a new one and try once more.
         tokens.forget(installationId, started);
         o.log.warn({ installation: installationId }, 'GitHub answered 401; minting a new installation token');
-        return hold.run(() => fn(clientFor(installationId)));
+        return hold.run(() => fn(clientFor(installationId))).catch(permanentAsTerminal);
       }
     },
   };

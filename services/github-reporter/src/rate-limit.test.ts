@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RetryAfter } from '@codex-k8s/runtime';
+import { RetryAfter, TerminalError } from '@codex-k8s/runtime';
 import { RateLimitHold } from './github-client.js';
-import { rateLimitWaitMs } from './rate-limit.js';
+import { permanentAsTerminal, rateLimitWaitMs } from './rate-limit.js';
 import { TOKEN_RENEW_BEFORE_MS, TokenCache } from './token-cache.js';
 
 const err = (status: number, headers: Record<string, string>, message = 'x') => Object.assign(new Error(message), { status, response: { headers } });
@@ -71,4 +71,11 @@ test('a limit one replica learned holds the other replica too (through the share
   assert.equal(await other.run(async () => 'free'), 'free', 'another installation is not limited');
   now += 10_000;
   assert.equal(await b.run(async () => 'ok'), 'ok');
+});
+
+test('answers retrying cannot change end the message at once; outages and waits do not', () => {
+  assert.throws(() => permanentAsTerminal(err(403, {}, 'Resource not accessible by integration')), (e: unknown) => e instanceof TerminalError && /403: Resource not accessible/.test(e.message));
+  assert.throws(() => permanentAsTerminal(err(422, {}, 'Validation Failed')), TerminalError);
+  assert.throws(() => permanentAsTerminal(err(502, {})), (e: unknown) => !(e instanceof TerminalError));
+  assert.throws(() => permanentAsTerminal(new RetryAfter(1000, 'x')), RetryAfter);
 });

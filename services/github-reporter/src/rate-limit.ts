@@ -1,3 +1,5 @@
+import { TerminalError } from '@codex-k8s/runtime';
+
 /** The HTTP status of an octokit RequestError, if it is one. */
 export function statusOf(err: unknown): number | undefined {
   const status = (err as { status?: unknown } | null)?.status;
@@ -36,3 +38,20 @@ export function rateLimitWaitMs(err: unknown, nowMs: number): number | null {
 }
 
 const clamp = (ms: number): number => Math.min(MAX_WAIT_MS, Math.max(1_000, Math.round(ms)));
+
+/** Answers retrying cannot change: a bad request, no permission (a rate limit is handled before), gone, invalid. */
+const PERMANENT = new Set([400, 403, 404, 410, 422]);
+
+/**
+ * Rethrows a GitHub answer retrying cannot change (the App is not installed on the repository, lacks the
+ * permission, the issue is gone, the body is refused) as TerminalError, so the message ends as a dead letter at
+ * once instead of after every backoff; anything else (5xx, network, RetryAfter) unchanged.
+ */
+export function permanentAsTerminal(err: unknown): never {
+  const status = statusOf(err);
+  if (status !== undefined && PERMANENT.has(status)) {
+    const message = (err as { message?: string }).message ?? '';
+    throw new TerminalError(`GitHub answered ${status}: ${message.slice(0, 300)}`, { cause: err });
+  }
+  throw err;
+}

@@ -1,6 +1,6 @@
 import { PRINTABLE_NAME, WebhookRedeliveryRequestedV1, deterministicId } from '@codex-k8s/contracts';
 import { claimRedelivery, storedDeliveryIds, tryAcquireLease } from '@codex-k8s/db';
-import { errorMessage, startPeriodic, type Periodic } from '@codex-k8s/runtime';
+import { RetryAfter, errorMessage, startPeriodic, type Periodic } from '@codex-k8s/runtime';
 import { safeId } from './comments.js';
 import type { ReporterDeps } from './deps.js';
 import type { GithubClient } from './github-client.js';
@@ -63,7 +63,14 @@ export async function resyncOnce(deps: ReporterDeps & { app: AppCaller }, s: Res
     if (requested >= s.maxRequests) break;
     const attempt = await claimRedelivery(deps.db, { deliveryId: d.guid, hookDeliveryId: d.id, maxAttempts: s.maxAttempts, minIntervalMs: s.intervalMs });
     if (attempt === null) continue;
-    await deps.app((api) => api.request('POST /app/hook/deliveries/{delivery_id}/attempts', { delivery_id: d.id }));
+    try {
+      await deps.app((api) => api.request('POST /app/hook/deliveries/{delivery_id}/attempts', { delivery_id: d.id }));
+    } catch (err) {
+      // A rate limit ends the pass; one delivery GitHub will not redeliver (gone, refused) does not stop the others.
+      if (err instanceof RetryAfter) throw err;
+      deps.log.warn({ delivery: d.guid, hook_delivery: d.id, attempt, err: errorMessage(err) }, 'GitHub refused to redeliver a delivery');
+      continue;
+    }
     requested++;
     await deps.bus.publish(WebhookRedeliveryRequestedV1, {
       id: deterministicId(WebhookRedeliveryRequestedV1.type, d.guid, attempt),
