@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { AgentStatusReportedV1, PullRequestCreatedV1, type StatusPhase } from '@codex-k8s/contracts';
+import { AgentStatusReportedV1, PullRequestCreatedV1, WebhookIgnoredV1, type StatusPhase, type WebhookIgnoredData } from '@codex-k8s/contracts';
 import type { Bus } from '@codex-k8s/bus';
 import type { FlowEventRow } from '@codex-k8s/db';
 import { adminBus } from '../support/bus.js';
 import { startGithubApi, secondaryRateLimit, primaryRateLimit, type GithubApiServer } from '../support/github-api/index.js';
-import { eventually, postWebhook } from '../support/github.js';
+import { eventually } from '../support/github.js';
 import { issuePayload, PLATFORM_SERVICE_ORDER, SECRET, startPlatform, type Platform } from '../support/platform.js';
 
 // github-reporter with the real octokit client (App auth, retry and throttling plugins) against a GitHub REST API on
@@ -112,6 +112,9 @@ describe('github-reporter against an API-description-driven GitHub', () => {
     assert.ok(ups.slice(1).every((u) => u.action === 'updated' && u.comment_id === ups[0]?.comment_id));
     const ranks = ups.map((u) => PHASES.indexOf(u.phase));
     assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b), `phases never go back: ${ups.map((u) => u.phase).join(' -> ')}`);
+    // What people see never goes back either: each body ticks at least the phases the one before it ticked.
+    const ticked = ups.map((u) => new Set(u.body.split('\n').filter((l) => l.startsWith('- ✅ ')).map((l) => l.split(' · ')[0])));
+    ticked.slice(1).forEach((now, i) => assert.ok([...(ticked[i] ?? [])].every((l) => now.has(l)), `body ${i + 1} unticked a phase`));
     assert.equal(ups.at(-1)?.phase, 'cleaned_up');
     // The App's installation token was minted once per replica at most, and reused for every request after.
     const writes = gh.requests.filter((r) => r.route?.includes('/comments') && r.status < 300).length;
@@ -130,6 +133,17 @@ describe('github-reporter against an API-description-driven GitHub', () => {
     assert.equal(comments(102).length, 1);
     const ups = await upserts(delivery);
     assert.ok(ups.some((u) => u.action === 'adopted_and_updated'), ups.map((u) => u.action).join(','));
+  });
+
+  test('a create whose answer was lost is not sent again: the retry finds the comment by its marker', async () => {
+    gh.fail({ route: 'POST /repos/{owner}/{repo}/issues/{issue_number}/comments', status: 502, body: 'bad gateway', afterApplying: true });
+    const delivery = await p.deliver(payload({ issueNumber: 112 }));
+    await p.waitFor(delivery, ['run.namespace.cleaned']);
+    await commentShows(112, '✅ Namespace deleted');
+    assert.equal(comments(112).length, 1);
+    const posts = gh.requests.filter((r) => r.method === 'POST' && r.path.includes('/issues/112/comments'));
+    assert.deepEqual(posts.map((r) => r.status), [502], 'one create, never retried in place');
+    assert.ok((await upserts(delivery)).some((u) => u.action === 'adopted_and_updated'));
   });
 
   test('a marker pasted by someone else is not taken over: the platform makes its own comment', async () => {
@@ -210,21 +224,30 @@ describe('github-reporter against an API-description-driven GitHub', () => {
     assert.ok(gh.tokensMinted > minted && gh.tokensMinted <= minted + 2, `${gh.tokensMinted - minted} new tokens for ${refused.length} refusals`);
   });
 
-  test('ignored triggers: a label conflict names the labels; a sender without permission is told; one reply per delivery', async () => {
+  test('ignored triggers: a label conflict names the labels; a sender without permission is told; one reply per issue and story', async () => {
     const conflict = await p.deliver(payload({ issueNumber: 106, issueLabels: ['run:dev', 'run:plan'] }));
     const stranger = await p.deliver(payload({ issueNumber: 107, sender: 'mallory' }));
     const notATrigger = await p.deliver(payload({ issueNumber: 108, label: 'bug', issueLabels: ['bug'] }));
     const [c] = await commentShows(106, /more than one run label \(`run:dev`, `run:plan`\)/);
-    assert.ok(c?.body.startsWith(`<!-- codex-k8s:ignored:${conflict} -->`));
+    assert.match(c?.body ?? '', /^<!-- codex-k8s:ignored:[0-9a-f]{32} -->\n/);
     await commentShows(107, /@mallory is not a user of this platform/);
     await p.waitFor(conflict, ['webhook.ignored.replied']);
     await p.waitFor(stranger, ['webhook.ignored.replied']);
     await p.waitFor(notATrigger, ['webhook.ignored']);
-    // GitHub redelivers the conflict: a duplicate, no second reply.
-    const again = await postWebhook(p.baseUrl, { delivery: conflict, body: payload({ issueNumber: 106, issueLabels: ['run:dev', 'run:plan'] }), secret: SECRET });
-    assert.equal(again.status, 200);
-    await new Promise((r) => setTimeout(r, 1_500));
+    // The same webhook.ignored again (a redelivered event), and a second delivery telling the same story: no second reply.
+    const ignored = (await p.timeline(conflict)).find((r) => r.event_type === 'webhook.ignored')?.payload as WebhookIgnoredData;
+    const plannerBus = await adminBus({ name: 'planner', stream: p.env.BUS_STREAM ?? '', subjectRoot: p.env.BUS_SUBJECT_ROOT ?? '' });
+    await plannerBus.publish(WebhookIgnoredV1, { id: randomUUID(), correlationId: conflict, subject: `delivery/${conflict}`, data: ignored });
+    await plannerBus.drain();
+    const second = await p.deliver(payload({ issueNumber: 106, label: 'run:plan', issueLabels: ['run:plan', 'run:dev'] }));
+    await p.waitFor(second, ['webhook.ignored']);
+    await eventually('both handled', async () => {
+      const rows = await p.tdb.db.selectFrom('flow_events').select('id').where('event_type', '=', 'webhook.ignored').where('correlation_id', '=', conflict).execute();
+      return rows.length >= 1 ? true : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 2_000));
     assert.equal(comments(106).length, 1);
+    assert.equal(comments(106)[0]?.edits, 0, 'the reply was not even edited');
     assert.equal(comments(108).length, 0, 'silent for a label that is not a trigger');
   });
 

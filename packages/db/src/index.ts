@@ -74,6 +74,6 @@ export {
   startSlotRedeploy,
 } from './repositories/slot-redeploys.repository.js';
 export type { NewSlotRedeploy, RedeployEnd, SlotRedeploySummary } from './repositories/slot-redeploys.repository.js';
-export { claimRedelivery, markCommentSent, rateLimitedUntil, recordRateLimit, runCommentTarget, saveCommentState, storedDeliveryIds, withCommentRow } from './repositories/github.repository.js';
+export { claimRedelivery, markCommentSent, rateLimitedUntil, recordRateLimit, releaseRedelivery, runCommentTarget, saveCommentState, storedDeliveryIds, withCommentRow } from './repositories/github.repository.js';
 export type { CommentTarget, RunCommentTarget } from './repositories/github.repository.js';
 export type { GithubCommentRow } from './tables/github.table.js';

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -20,14 +20,21 @@ export const REDACT_PATHS = [
   'config.auth',
   '*.privateKey',
   '*.private_key',
+  // The same names at the top level of a log line (`log.info({ token })`).
+  'secret',
+  'token',
+  'password',
+  'privateKey',
+  'private_key',
 ];
 
-/** A JSON logger named after the service, with secret redaction on. */
-export function createLogger(opts: { name: string; level?: string }): Logger {
-  return pino({
+/** A JSON logger named after the service, with secret redaction on (to stdout, or `destination` in tests). */
+export function createLogger(opts: { name: string; level?: string; destination?: DestinationStream }): Logger {
+  const options = {
     name: opts.name,
     level: opts.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[Redacted]' },
     base: { service: opts.name },
-  });
+  };
+  return opts.destination ? pino(options, opts.destination) : pino(options);
 }

@@ -27,6 +27,8 @@ export interface CommentWritten {
 /** Creates or edits one comment; the dry-run writer only logs. */
 export interface CommentWriter {
   readonly dryRun: boolean;
+  /** Whether it can write for a delivery of this installation (an App needs one; a token or a dry run does not). */
+  reaches(installationId: number | null): boolean;
   write(w: CommentWrite): Promise<CommentWritten>;
 }
 
@@ -59,6 +61,7 @@ interface Repo {
 export function githubCommentWriter(client: GithubClient): CommentWriter {
   return {
     dryRun: false,
+    reaches: (installationId) => client.withApp === null || installationId !== null,
     write: (w) =>
       client.withInstallation(w.installationId, async (api) => {
         const r: Repo = { api, ...ownerRepo(w.repositoryFullName) };
@@ -71,7 +74,15 @@ export function githubCommentWriter(client: GithubClient): CommentWriter {
           const edited = await edit(r, safeId(found.id), w.body);
           if (edited) return { commentId: safeId(edited.id), commentUrl: edited.html_url, action: 'adopted_and_updated' };
         }
-        const created = await api.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner: r.owner, repo: r.repo, issue_number: w.issueNumber, body: w.body });
+        // Never retried in place: a create whose answer was lost may have been carried out. The bus retries the
+        // whole write instead, which finds that comment by its marker first.
+        const created = await api.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          owner: r.owner,
+          repo: r.repo,
+          issue_number: w.issueNumber,
+          body: w.body,
+          request: { retries: 0 },
+        });
         return { commentId: safeId(created.data.id), commentUrl: created.data.html_url, action: 'created' };
       }),
   };
@@ -110,6 +121,7 @@ async function findMarked(r: Repo, issueNumber: number, want: { marker: string; 
 export function dryRunCommentWriter(log: Logger): CommentWriter {
   return {
     dryRun: true,
+    reaches: () => true,
     write: async (w) => {
       log.info({ repository: w.repositoryFullName, issue: w.issueNumber, body: w.body }, 'dry run: this comment would be posted');
       return { commentId: null, commentUrl: null, action: 'dry_run' };

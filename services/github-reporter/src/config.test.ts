@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError } from '@codex-k8s/runtime';
+import { ConfigError, createLogger } from '@codex-k8s/runtime';
 import { readConfig, webUrlOf } from './config.js';
 
 const KEY = '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----';
@@ -28,6 +28,8 @@ test('half an App, both kinds, or a key that is not PEM are refused without echo
     (e: Error) => e instanceof ConfigError && !e.message.includes('hunter2'),
   );
   assert.throws(() => readConfig({ ...base, GITHUB_API_URL: 'ftp://x' }), ConfigError);
+  assert.throws(() => readConfig({ ...base, GITHUB_API_URL: 'http://github.example.com/api/v3' }), /https/);
+  assert.equal(readConfig({ ...base, GITHUB_API_URL: 'http://127.0.0.1:8080/' }).GITHUB_API_URL, 'http://127.0.0.1:8080');
   assert.throws(() => readConfig({ ...base, CODEXK8S_GITHUB_RETRY_BACKOFF_MS: '10,abc' }), ConfigError);
 });
 
@@ -36,4 +38,16 @@ test('the config keeps no secret outside auth; the GitHub web root follows the A
   assert.equal(c.CODEXK8S_GITHUB_TOKEN, undefined);
   assert.equal(webUrlOf('https://api.github.com'), 'https://github.com');
   assert.equal(webUrlOf('https://ghe.example.com/api/v3'), 'https://ghe.example.com');
+  assert.equal(webUrlOf('https://api.octocorp.ghe.com'), 'https://octocorp.ghe.com');
+});
+
+test('the service logger never prints the GitHub credentials, even when handed the whole config', () => {
+  const lines: string[] = [];
+  const log = createLogger({ name: 'github-reporter', destination: { write: (l: string) => void lines.push(l) } });
+  const config = readConfig({ ...base, CODEXK8S_GITHUB_APP_ID: '12', CODEXK8S_GITHUB_APP_PRIVATE_KEY: KEY });
+  log.info({ config }, 'config');
+  log.info({ auth: config.auth, token: 'ghs_secret_token' }, 'auth');
+  const out = lines.join('');
+  assert.ok(!out.includes('MIIB') && !out.includes('ghs_secret_token'), out);
+  assert.match(out, /Redacted/);
 });

@@ -4,14 +4,17 @@ import { BaseEnv, ConfigError, loadConfig } from '@codex-k8s/runtime';
 import { z } from 'zod';
 
 const between = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .transform((u) => u.replace(/\/+$/, ''));
+/** The API root: https, or plain http only on loopback (credentials travel with every request). */
+const apiUrl = httpUrl.refine((u) => u.startsWith('https://') || LOOPBACK.has(new URL(u).hostname), 'must be https (plain http only on loopback)');
 
 const Env = BaseEnv.extend({
   DATABASE_URL: z.string().min(1),
   /** The REST API root: https://api.github.com, or https://<host>/api/v3 for GitHub Enterprise Server. */
-  GITHUB_API_URL: httpUrl.default('https://api.github.com'),
+  GITHUB_API_URL: apiUrl.default('https://api.github.com'),
   /** GitHub App id; with a private key the reporter acts as the App (installation tokens per delivery). */
   CODEXK8S_GITHUB_APP_ID: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   CODEXK8S_GITHUB_APP_PRIVATE_KEY: z.string().min(1).optional(),
@@ -30,8 +33,11 @@ const Env = BaseEnv.extend({
   CODEXK8S_GITHUB_INLINE_WAIT_MAX_MS: between(0, 60_000, 5_000),
   /** How often to compare the App's recent webhook deliveries with the inbox; 0 turns the resync off. */
   CODEXK8S_GITHUB_RESYNC_INTERVAL_MS: between(0, 86_400_000, 300_000),
-  /** Deliveries older than this are not looked at (GitHub keeps them for 3 days). */
-  CODEXK8S_GITHUB_RESYNC_LOOKBACK_MS: between(60_000, 3 * 86_400_000, 86_400_000),
+  /**
+   * Deliveries older than this are not asked for again (GitHub keeps them 3 days): a delivery redelivered late is
+   * acted on as it was sent, even if its label was removed meanwhile.
+   */
+  CODEXK8S_GITHUB_RESYNC_LOOKBACK_MS: between(60_000, 3 * 86_400_000, 6 * 3_600_000),
   /** Deliveries younger than this are left alone: the ingress may still be answering them. */
   CODEXK8S_GITHUB_RESYNC_MIN_AGE_MS: between(0, 3_600_000, 30_000),
   /** Pages of 100 deliveries read per resync pass. */
@@ -111,6 +117,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function webUrlOf(apiUrl: string): string {
   const u = new URL(apiUrl);
   if (u.hostname === 'api.github.com') return 'https://github.com';
+  // GitHub Enterprise Cloud with data residency: https://api.<subdomain>.ghe.com -> https://<subdomain>.ghe.com
+  if (/^api\.[^.]+\.ghe\.com$/.test(u.hostname)) return `https://${u.hostname.slice('api.'.length)}`;
   // GitHub Enterprise Server: https://<host>/api/v3 -> https://<host>
   return `${u.protocol}//${u.host}`;
 }

@@ -30,7 +30,6 @@ export interface LimitStore {
 
 /** What the reporter does with GitHub: act for an installation (or the token), and act as the App. */
 export interface GithubClient {
-  readonly kind: 'app' | 'token';
   /** Runs `fn` with a client for the installation; a 401 (revoked token) mints a new one and runs it once more. */
   withInstallation<T>(installationId: number | null, fn: (api: GithubApi) => Promise<T>): Promise<T>;
   /** Runs `fn` with the App's own client (JWT), for /app endpoints; null in token mode. */
@@ -83,7 +82,7 @@ export function createGithubClient(o: GithubClientOptions): GithubClient {
     const api = new ReporterOctokit({ ...base, auth: o.auth.token });
     const hold = new RateLimitHold('token', o.limits);
     const identity = once(async () => (await hold.run(() => api.request('GET /user'))).data.login);
-    return { kind: 'token', withApp: null, identity, withInstallation: (_id, fn) => hold.run(() => fn(api)).catch(permanentAsTerminal) };
+    return { withApp: null, identity, withInstallation: (_id, fn) => hold.run(() => fn(api)).catch(permanentAsTerminal) };
   }
   const { appId, privateKey } = o.auth;
   const app = new ReporterOctokit({ ...base, authStrategy: createAppAuth, auth: { appId, privateKey, cache: tokens } });
@@ -115,7 +114,6 @@ export function createGithubClient(o: GithubClientOptions): GithubClient {
     return `${data.slug}[bot]`;
   });
   return {
-    kind: 'app',
     withApp: (fn) => appHold.run(() => fn(app)).catch(permanentAsTerminal),
     identity,
     async withInstallation(installationId, fn) {

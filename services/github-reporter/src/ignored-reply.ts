@@ -1,30 +1,31 @@
 import { WebhookIgnoredRepliedV1, deterministicId, type Envelope, type WebhookIgnoredData } from '@codex-k8s/contracts';
 import { markCommentSent, withCommentRow } from '@codex-k8s/db';
 import type { ReporterDeps } from './deps.js';
-import { renderReplyBody, replyMarker } from './reply-body.js';
+import { renderReplyBody, replyMarker, replySubject } from './reply-body.js';
 import { sha256 } from './status-comment.js';
 
 /**
  * `webhook.ignored`: tells the person on the issue why their label started no run, for a label conflict or a
- * sender without permission (renderReplyBody); other reasons stay silent. One reply per delivery: the row keyed
- * `delivery/<id>` remembers it was sent, and its marker finds it again if that record was lost.
+ * sender without permission (renderReplyBody); other reasons stay silent. One reply per issue and story (the same
+ * conflicting labels, the same sender): its row (keyed by replySubject) remembers it was sent, and its marker finds
+ * it again if that record was lost; a redelivered event or a second delivery with the same story posts nothing.
  * @throws whatever GitHub answered (RetryAfter for a rate limit); the bus retries.
  */
 export async function handleIgnored(deps: ReporterDeps, e: Envelope<WebhookIgnoredData>): Promise<void> {
   const d = e.data;
   const body = renderReplyBody(d);
-  if (body === null || d.repository_full_name === null || d.issue_number === null) return;
-  const key = `delivery/${d.delivery_id}`;
+  if (body === null || d.repository_full_name === null || d.issue_number === null || !deps.writer.reaches(d.installation_id)) return;
+  const key = replySubject(d);
   const target = { repositoryFullName: d.repository_full_name, issueNumber: d.issue_number, installationId: d.installation_id };
   const sha = sha256(body);
   const written = await withCommentRow(deps.db, key, target, async (trx, row) => {
     if (row.sent_sha256 === sha) return null;
-    const w = await deps.writer.write({ ...target, commentId: row.comment_id === null ? null : Number(row.comment_id), marker: replyMarker(d.delivery_id), body });
+    const w = await deps.writer.write({ ...target, commentId: row.comment_id === null ? null : Number(row.comment_id), marker: replyMarker(key), body });
     await deps.bus.publish(WebhookIgnoredRepliedV1, {
       id: deterministicId(WebhookIgnoredRepliedV1.type, d.delivery_id),
       correlationId: e.correlationid,
       causationId: e.id,
-      subject: key,
+      subject: `delivery/${d.delivery_id}`,
       data: {
         delivery_id: d.delivery_id,
         reason: d.reason,

@@ -13,17 +13,15 @@ import { handleStatusEvent } from './status-comment.js';
 import { STATUS_ROUTES } from './status-events.js';
 
 const config = readConfigOrExit(NAME, readConfig);
-const db = await openServiceDb(NAME, config.DATABASE_URL, Math.min(config.BUS_CONCURRENCY + 2, 10));
+// A comment write holds a connection for its transaction (through its GitHub calls) and reads the shared rate
+// limit on another: two per message in flight, and two for the resync.
+const db = await openServiceDb(NAME, config.DATABASE_URL, config.BUS_CONCURRENCY * 2 + 2);
 
-let resync: Periodic | undefined;
 await runService({
   name: NAME,
   config,
   ready: () => pingDb(db),
-  close: async () => {
-    await resync?.close();
-    await db.destroy();
-  },
+  close: () => db.destroy(),
   start: async (bus, log) => {
     const client =
       config.auth.kind === 'dry_run'
@@ -56,6 +54,7 @@ await runService({
         on(WebhookIgnoredV1, (e) => handleIgnored(deps, e)),
       ],
     });
+    let resync: Periodic | undefined;
     if (client?.withApp && config.CODEXK8S_GITHUB_RESYNC_INTERVAL_MS > 0) {
       resync = startResync({ ...deps, app: client.withApp }, {
         intervalMs: config.CODEXK8S_GITHUB_RESYNC_INTERVAL_MS,
@@ -67,6 +66,7 @@ await runService({
         holder: `${hostname()}/${process.pid}`,
       });
     }
-    return [consumer];
+    // The resync stops with the consumers, before the bus drains (its pass in progress may still publish).
+    return resync ? [consumer, resync] : [consumer];
   },
 });

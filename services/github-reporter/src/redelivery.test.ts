@@ -3,11 +3,10 @@ import { test } from 'node:test';
 import { nextCursor, redeliveryCandidates, type HookDelivery } from './redelivery.js';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
-const d = (id: number, guid: string, minutesAgo: number, status = 502, redelivery = false): HookDelivery => ({
+const d = (id: number, guid: string, minutesAgo: number, status = 502): HookDelivery => ({
   id,
   guid,
   delivered_at: new Date(NOW - minutesAgo * 60_000).toISOString(),
-  redelivery,
   status_code: status,
   event: 'issues',
   action: 'labeled',
@@ -15,7 +14,7 @@ const d = (id: number, guid: string, minutesAgo: number, status = 502, redeliver
 const o = { nowMs: NOW, minAgeMs: 60_000, lookbackMs: 3_600_000 };
 
 test('a GUID the inbox never stored is asked for once, by its newest attempt; stored ones are left', () => {
-  const got = redeliveryCandidates([d(3, 'a', 5, 502, true), d(1, 'a', 10), d(2, 'b', 9, 202)], new Set(['b']), o);
+  const got = redeliveryCandidates([d(3, 'a', 5, 502), d(1, 'a', 10), d(2, 'b', 9, 202)], new Set(['b']), o);
   assert.deepEqual(got.map((x) => [x.guid, x.id]), [['a', 3]]);
 });
 

@@ -6,21 +6,17 @@ export interface HookDelivery {
   readonly id: number;
   readonly guid: string;
   readonly delivered_at: string;
-  readonly redelivery: boolean;
   readonly status_code: number;
   readonly event: string;
   readonly action: string | null;
 }
-
-/** A delivery to ask for again: its newest attempt. */
-export type RedeliveryCandidate = HookDelivery;
 
 /**
  * The deliveries whose GUID the inbox does not hold, one per GUID (its newest attempt, whose id GitHub is asked to
  * send again), oldest first; attempts younger than `minAgeMs` leave their GUID alone (the ingress may still be
  * answering it), as do GUIDs older than `lookbackMs`. Pure.
  */
-export function redeliveryCandidates(deliveries: readonly HookDelivery[], stored: ReadonlySet<string>, o: { nowMs: number; minAgeMs: number; lookbackMs: number }): RedeliveryCandidate[] {
+export function redeliveryCandidates(deliveries: readonly HookDelivery[], stored: ReadonlySet<string>, o: { nowMs: number; minAgeMs: number; lookbackMs: number }): HookDelivery[] {
   const newest = new Map<string, HookDelivery>();
   const tooYoung = new Set<string>();
   for (const d of deliveries) {

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renderReplyBody, replyMarker } from './reply-body.js';
+import { renderReplyBody, replyMarker, replySubject } from './reply-body.js';
 
 const base = { delivery_id: 'd-1', label: 'run:dev', conflicting_labels: [], sender_login: 'octocat', issue_number: 42, repository_full_name: 'o/r' };
 
 test('a label conflict names the conflicting labels as code', () => {
-  const body = renderReplyBody({ ...base, reason: 'issue_trigger_label_conflict', conflicting_labels: ['run:dev', 'run:plan'] });
-  assert.ok(body?.startsWith(replyMarker('d-1')));
+  const conflict = { ...base, reason: 'issue_trigger_label_conflict' as const, conflicting_labels: ['run:dev', 'run:plan'] };
+  const body = renderReplyBody(conflict);
+  assert.ok(body?.startsWith(replyMarker(replySubject(conflict))));
+  assert.equal(replySubject({ ...conflict, conflicting_labels: ['Run:Plan', 'run:dev'] }), replySubject(conflict), 'the same story, another delivery: the same reply');
+  assert.notEqual(replySubject({ ...conflict, issue_number: 43 }), replySubject(conflict));
+  assert.notEqual(replySubject({ ...base, reason: 'sender_not_allowed' }), replySubject({ ...base, reason: 'sender_not_allowed', sender_login: 'mallory' }));
   assert.match(body ?? '', /more than one run label \(`run:dev`, `run:plan`\)/);
 });
 

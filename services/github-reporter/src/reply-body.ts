@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IgnoreReason, WebhookIgnoredData } from '@codex-k8s/contracts';
 import { codeSpan, mention } from './markdown.js';
 
@@ -9,8 +10,18 @@ export const REPLIED_REASONS: ReadonlySet<IgnoreReason> = new Set<IgnoreReason>(
   'sender_role_read_only_not_permitted',
 ]);
 
-/** The hidden marker of a reply (one per delivery). Pure. */
-export const replyMarker = (deliveryId: string): string => `<!-- codex-k8s:ignored:${deliveryId} -->`;
+/**
+ * What a reply is about: the issue, the reason, and the conflicting labels or the sender. A second delivery with the
+ * same story (two labels added one after the other) finds the same reply instead of posting another. Pure.
+ */
+export function replySubject(d: Pick<WebhookIgnoredData, 'reason' | 'conflicting_labels' | 'sender_login' | 'issue_number' | 'repository_full_name'>): string {
+  const detail = d.reason === 'issue_trigger_label_conflict' ? [...d.conflicting_labels].map((l) => l.toLowerCase()).sort().join('\n') : (d.sender_login ?? '').toLowerCase();
+  const id = createHash('sha256').update([d.repository_full_name?.toLowerCase() ?? '', String(d.issue_number), d.reason, detail].join('\u0000')).digest('hex').slice(0, 32);
+  return `reply/${id}`;
+}
+
+/** The hidden marker of a reply, from its subject. Pure. */
+export const replyMarker = (subject: string): string => `<!-- codex-k8s:ignored:${subject.slice('reply/'.length)} -->`;
 
 const WHY: Partial<Record<IgnoreReason, string>> = {
   sender_not_allowed: 'is not a user of this platform',
@@ -22,9 +33,9 @@ const WHY: Partial<Record<IgnoreReason, string>> = {
  * The reply to an ignored trigger, or null when the reason stays silent or the delivery names no issue (pure).
  * Labels and the login come from GitHub: labels are code, the login is mentioned only when it is a valid login.
  */
-export function renderReplyBody(d: Pick<WebhookIgnoredData, 'delivery_id' | 'reason' | 'label' | 'conflicting_labels' | 'sender_login' | 'issue_number' | 'repository_full_name'>): string | null {
+export function renderReplyBody(d: Pick<WebhookIgnoredData, 'reason' | 'label' | 'conflicting_labels' | 'sender_login' | 'issue_number' | 'repository_full_name'>): string | null {
   if (!REPLIED_REASONS.has(d.reason) || d.issue_number === null || d.repository_full_name === null) return null;
-  const lines = [replyMarker(d.delivery_id)];
+  const lines = [replyMarker(replySubject(d))];
   if (d.reason === 'issue_trigger_label_conflict') {
     const labels = d.conflicting_labels.slice(0, 20).map((l) => codeSpan(l, 100)).join(', ');
     lines.push(

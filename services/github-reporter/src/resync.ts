@@ -1,6 +1,6 @@
 import { PRINTABLE_NAME, WebhookRedeliveryRequestedV1, deterministicId } from '@codex-k8s/contracts';
-import { claimRedelivery, storedDeliveryIds, tryAcquireLease } from '@codex-k8s/db';
-import { RetryAfter, errorMessage, startPeriodic, type Periodic } from '@codex-k8s/runtime';
+import { claimRedelivery, releaseRedelivery, storedDeliveryIds, tryAcquireLease } from '@codex-k8s/db';
+import { TerminalError, errorMessage, startPeriodic, type Periodic } from '@codex-k8s/runtime';
 import { safeId } from './comments.js';
 import type { ReporterDeps } from './deps.js';
 import type { GithubClient } from './github-client.js';
@@ -37,7 +37,7 @@ async function listRecent(app: AppCaller, s: ResyncSettings, nowMs: number): Pro
     const pageCursor = cursor;
     const res = await app((api) => api.request('GET /app/hook/deliveries', { per_page: 100, ...(pageCursor ? { cursor: pageCursor } : {}) }));
     for (const d of res.data) {
-      out.push({ id: safeId(d.id), guid: d.guid, delivered_at: d.delivered_at, redelivery: d.redelivery, status_code: d.status_code, event: d.event, action: d.action });
+      out.push({ id: safeId(d.id), guid: d.guid, delivered_at: d.delivered_at, status_code: d.status_code, event: d.event, action: d.action });
     }
     // Newest first: once a page reaches past the lookback, older pages cannot matter.
     const oldest = res.data.at(-1);
@@ -59,17 +59,24 @@ export async function resyncOnce(deps: ReporterDeps & { app: AppCaller }, s: Res
   const stored = await storedDeliveryIds(deps.db, deliveries.map((d) => d.guid));
   const missing = redeliveryCandidates(deliveries, stored, { nowMs, minAgeMs: s.minAgeMs, lookbackMs: s.lookbackMs });
   let requested = 0;
+  let tried = 0;
   for (const d of missing) {
-    if (requested >= s.maxRequests) break;
+    // The budget counts attempts, not successes: a pass never walks hundreds of deliveries against a failing GitHub.
+    if (tried >= s.maxRequests) break;
     const attempt = await claimRedelivery(deps.db, { deliveryId: d.guid, hookDeliveryId: d.id, maxAttempts: s.maxAttempts, minIntervalMs: s.intervalMs });
     if (attempt === null) continue;
+    tried++;
     try {
       await deps.app((api) => api.request('POST /app/hook/deliveries/{delivery_id}/attempts', { delivery_id: d.id }));
     } catch (err) {
-      // A rate limit ends the pass; one delivery GitHub will not redeliver (gone, refused) does not stop the others.
-      if (err instanceof RetryAfter) throw err;
-      deps.log.warn({ delivery: d.guid, hook_delivery: d.id, attempt, err: errorMessage(err) }, 'GitHub refused to redeliver a delivery');
-      continue;
+      if (err instanceof TerminalError) {
+        // GitHub will not redeliver this one (gone, refused): the attempt counts, the others go on.
+        deps.log.warn({ delivery: d.guid, hook_delivery: d.id, attempt, err: errorMessage(err) }, 'GitHub refused to redeliver a delivery');
+        continue;
+      }
+      // GitHub unreachable, failing or rate limited: the attempt is given back and the pass ends; the next retries.
+      await releaseRedelivery(deps.db, d.guid);
+      throw err;
     }
     requested++;
     await deps.bus.publish(WebhookRedeliveryRequestedV1, {

@@ -8,6 +8,7 @@ const RUN = '0b5c4f6e-3f5e-4a8e-9d2a-1c3b5d7e9f01';
 /** The view after the given phases were reached in order. */
 const view = (phase: number, facts: Partial<StatusFacts> = {}, extra: Partial<StatusView> = {}, reached: readonly StatusPhase[] = PHASE_ORDER.slice(0, phase + 1)): StatusView => ({
   runId: RUN,
+  repositoryFullName: 'o/r',
   triggerLabel: 'run:dev',
   runtimeMode: 'full-env',
   slotRun: true,
@@ -52,6 +53,8 @@ test('text from an agent or GitHub cannot add links, mentions or HTML, or close 
   const outsideBlocks = body.replace(/(`{3,})text\n[\s\S]*?\n\1\n/g, '');
   assert.doesNotMatch(outsideBlocks, /\]\(https:\/\/evil\.example/, 'no link to a host that is not GitHub');
   assert.doesNotMatch(outsideBlocks, /<img/);
+  const outsideCode = outsideBlocks.replace(/(`+) .*? \1|(`+)[^`]*?\2/g, '');
+  assert.doesNotMatch(outsideCode, /@/, `no mention outside code:\n${outsideCode}`);
   assert.match(body, /#1 `https:\/\/evil\.example\/pull\/1`/);
   assert.match(body, /``` `a`\]\(http:\/\/x\) ```|`` `a`\]\(http:\/\/x\) ``/);
 });
@@ -61,6 +64,8 @@ test('a pull request on the GitHub host is linked; a code-only run has no slot p
     view(phaseRank('agent_started'), { pull_request: { url: 'https://github.com/o/r/pull/7', number: 7, title: 'Fix' } }, { runtimeMode: 'code-only', slotRun: false, consoleUrl: undefined }),
   );
   assert.match(body, /\*\*Pull request:\*\* \[#7\]\(https:\/\/github\.com\/o\/r\/pull\/7\) `Fix`/);
+  const elsewhere = renderStatusBody(view(phaseRank('agent_started'), { pull_request: { url: 'https://github.com/evil/r/pull/7', number: 7, title: null } }));
+  assert.match(elsewhere, /#7 `https:\/\/github\.com\/evil\/r\/pull\/7`/, 'another repository on the same host is not linked');
   assert.doesNotMatch(body, /Slot/);
   assert.doesNotMatch(body, /staff console/);
 });

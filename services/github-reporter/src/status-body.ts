@@ -5,6 +5,8 @@ import { phaseAt, phaseRank, type StatusFacts } from './status-facts.js';
 /** What the body is rendered from: the run (from the database), the merged state and the reporter's settings. */
 export interface StatusView {
   readonly runId: string;
+  /** `owner/repo` of the run's issue: a pull request is linked only when it is one of this repository's. */
+  readonly repositoryFullName: string;
   readonly triggerLabel: string | null;
   readonly runtimeMode: 'full-env' | 'code-only' | null;
   readonly slotRun: boolean;
@@ -79,11 +81,12 @@ function phaseLines(v: StatusView): string[] {
   });
 }
 
-/** A pull request link the agent reported, only when it points at this GitHub's web host (pure). */
+/** A pull request link the agent reported, only when it is the run's repository's pull request of that number (pure). */
 function pullRequestLine(v: StatusView): string | null {
   const pr = v.facts.pull_request;
   if (!pr) return null;
-  const ours = isPlainHttpUrl(pr.url) && pr.url.startsWith(`${v.githubWebUrl}/`);
+  const expected = `${v.githubWebUrl}/${v.repositoryFullName}/pull/${pr.number}`.toLowerCase();
+  const ours = isPlainHttpUrl(pr.url) && pr.url.toLowerCase() === expected;
   const title = pr.title ? ` ${codeSpan(pr.title, 120)}` : '';
   return `**Pull request:** ${ours ? link(`#${pr.number}`, pr.url) : `#${pr.number} ${codeSpan(pr.url, 200)}`}${title}`;
 }

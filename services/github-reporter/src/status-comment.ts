@@ -22,6 +22,11 @@ export async function handleStatusEvent(deps: ReporterDeps, route: StatusRoute, 
   const runId = (e.data as { run_id: string }).run_id;
   const run = await runCommentTarget(deps.db, runId);
   if (!run) return;
+  if (!deps.writer.reaches(run.installationId)) {
+    // A delivery that did not come through the App (a repository webhook): the App cannot write there.
+    deps.log.debug({ run: runId }, 'no GitHub App installation for this run; no status comment');
+    return;
+  }
   const key = `run/${runId}`;
   const update = route.update(e.data, e.time);
   const result = await withCommentRow(deps.db, key, run, async (trx, row) => {
@@ -30,6 +35,7 @@ export async function handleStatusEvent(deps: ReporterDeps, route: StatusRoute, 
     if (JSON.stringify(merged) !== JSON.stringify(before)) await saveCommentState(trx, key, merged);
     const body = renderStatusBody({
       runId,
+      repositoryFullName: run.repositoryFullName,
       triggerLabel: run.triggerLabel,
       runtimeMode: run.runtimeMode,
       slotRun: run.runtimeDeploy,

@@ -11,12 +11,15 @@ export const MAX_ARTIFACTS = 20;
 
 const Text = (max: number) => z.string().max(max);
 
+/** The longest text kept per fact (the events' own bounds are larger for some; longer text is clipped first). */
+export const FACT_LIMITS = { reason: 500, error: 4_000, tls: 1_000, url: 2_048 } as const;
+
 /** How the run ended, as its terminal event said. */
 export const RunEnd = z.object({
   status: z.enum(['succeeded', 'failed', 'canceled']),
   event_type: Text(64),
-  reason: Text(500).nullable(),
-  error: Text(4_000).nullable(),
+  reason: Text(FACT_LIMITS.reason).nullable(),
+  error: Text(FACT_LIMITS.error).nullable(),
   ended_at: z.iso.datetime({ offset: true }),
 });
 export type RunEnd = z.infer<typeof RunEnd>;
@@ -27,8 +30,8 @@ export const StatusFacts = z.object({
   reached: z.array(StatusPhase).catch([]).default([]),
   namespace: Text(253).nullable().catch(null).default(null),
   slot_no: z.number().int().nullable().catch(null).default(null),
-  public_url: Text(2_048).nullable().catch(null).default(null),
-  tls_failure: Text(1_000).nullable().catch(null).default(null),
+  public_url: Text(FACT_LIMITS.url).nullable().catch(null).default(null),
+  tls_failure: Text(FACT_LIMITS.tls).nullable().catch(null).default(null),
   status_lines: z.record(z.string().regex(/^\d{1,10}$/), Text(2_000)).catch({}).default({}),
   artifacts: z.record(Text(200), z.object({ kind: Text(32), url: Text(2_048).nullable() })).catch({}).default({}),
   pull_request: z.object({ url: Text(2_048), number: z.number().int().positive(), title: Text(500).nullable() }).nullable().catch(null).default(null),
@@ -62,9 +65,10 @@ const newestKeys = (rec: Record<string, string>, max: number): Record<string, st
 export function mergeStatus(state: { phase: number; facts: StatusFacts }, update: StatusUpdate): { phase: number; facts: StatusFacts } {
   const f = state.facts;
   const u = update.facts;
-  const artifacts = { ...f.artifacts };
+  // A Map, not an object: an artifact may be called `__proto__` or `constructor`.
+  const artifacts = new Map(Object.entries(f.artifacts));
   for (const [name, a] of Object.entries(u.artifacts ?? {})) {
-    if (name in artifacts || Object.keys(artifacts).length < MAX_ARTIFACTS) artifacts[name] = a;
+    if (artifacts.has(name) || artifacts.size < MAX_ARTIFACTS) artifacts.set(name, a);
   }
   return {
     phase: Math.max(state.phase, phaseRank(update.phase)),
@@ -75,7 +79,7 @@ export function mergeStatus(state: { phase: number; facts: StatusFacts }, update
       public_url: u.public_url ?? f.public_url,
       tls_failure: u.tls_failure ?? f.tls_failure,
       status_lines: newestKeys({ ...f.status_lines, ...u.status_lines }, MAX_STATUS_LINES),
-      artifacts,
+      artifacts: Object.fromEntries(artifacts),
       pull_request: u.pull_request ?? f.pull_request,
       agent_summary: u.agent_summary ?? f.agent_summary,
       agent_exit_code: u.agent_exit_code ?? f.agent_exit_code,

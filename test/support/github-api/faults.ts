@@ -11,6 +11,8 @@ export interface FaultRule extends FaultAnswer {
   readonly route: string;
   /** How many matching requests get the fault; default 1, `Infinity` for all of them. */
   readonly times?: number;
+  /** Carry the operation out first and lose its answer (GitHub did it, the client never heard). */
+  readonly afterApplying?: boolean;
 }
 
 /**

@@ -206,9 +206,11 @@ class FakeGithub implements GithubApiServer, World {
     if (typeof caller === 'string') return { status: 401, body: errorBody(401, caller, 'https://docs.github.com/rest') };
     ex.caller = caller;
     const fault = this.faults.take(op.route);
-    if (fault) return { status: fault.status, headers: fault.headers, body: fault.body ?? errorBody(fault.status, STATUS_CODES[fault.status] ?? 'Error'), unchecked: true };
     const call: Call = { route: op.route, docsUrl: op.docsUrl, params: values, body: body.body, pathname: ex.url.pathname, query: ex.url.searchParams, caller };
-    return handler(this, call);
+    if (!fault) return handler(this, call);
+    // An answer lost on the way back (a proxy's 502, a timeout): the operation itself was carried out.
+    if (fault.afterApplying) handler(this, call);
+    return { status: fault.status, headers: fault.headers, body: fault.body ?? errorBody(fault.status, STATUS_CODES[fault.status] ?? 'Error'), unchecked: true };
   }
 
   /** The caller, or the message GitHub answers 401 with. */

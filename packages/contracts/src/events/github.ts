@@ -58,7 +58,8 @@ export const WebhookIgnoredRepliedV1 = defineEvent({
   schema: WebhookIgnoredRepliedData,
   description:
     'A person was told on the issue why their label started no run: a label conflict (names the conflicting labels) or a ' +
-    'sender without permission. One reply per delivery; other ignore reasons stay silent.',
+    'sender without permission. One reply per issue and story (the same conflicting labels or sender again posts nothing); ' +
+    'other ignore reasons stay silent.',
   emittedBy: ['github-reporter'],
   consumedBy: ['audit-writer'],
 });

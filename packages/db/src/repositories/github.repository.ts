@@ -47,6 +47,10 @@ export async function runCommentTarget(db: Db, runId: string): Promise<RunCommen
  */
 export async function withCommentRow<T>(db: Db, key: string, target: CommentTarget, fn: (trx: Transaction<Database>, row: GithubCommentRow) => Promise<T>): Promise<T> {
   return db.transaction().execute(async (trx) => {
+    // The transaction spans GitHub calls: a replica stuck behind another's lock gives up (and its message is
+    // retried), and a connection left idle in it by a hung process is closed by the server, releasing the lock.
+    await sql`set local lock_timeout = '60s'`.execute(trx);
+    await sql`set local idle_in_transaction_session_timeout = '180s'`.execute(trx);
     await sql`select pg_advisory_xact_lock(hashtextextended(${`github-comment:${key}`}, 0))`.execute(trx);
     await trx
       .insertInto('github_comments')
@@ -101,6 +105,16 @@ export async function claimRedelivery(db: Db, d: { deliveryId: string; hookDeliv
     .returning('attempts')
     .executeTakeFirst();
   return row ? row.attempts : null;
+}
+
+/** Gives back the last claimed attempt of a delivery whose redelivery request did not reach GitHub. */
+export async function releaseRedelivery(db: Db, deliveryId: string): Promise<void> {
+  await db
+    .updateTable('github_redeliveries')
+    .set({ attempts: sql`attempts - 1`, last_requested_at: sql`'-infinity'::timestamptz` as never })
+    .where('delivery_id', '=', deliveryId)
+    .where('attempts', '>', 0)
+    .execute();
 }
 
 /** Until when (epoch ms) a rate limit of `scope` lasts, as any replica last learned it; 0 when none is known. */
