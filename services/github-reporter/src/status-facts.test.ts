@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { STATUS_ROUTES } from './status-events.js';
 import { EMPTY_FACTS, MAX_STATUS_LINES, mergeStatus, parseFacts, phaseAt, phaseRank } from './status-facts.js';
 
 const start = { phase: 0, facts: EMPTY_FACTS };
@@ -33,4 +34,28 @@ test('stored facts that do not fit the schema are dropped, not trusted', () => {
   assert.deepEqual(f.status_lines, {});
   assert.equal(f.end, null);
   assert.deepEqual(parseFacts(null), EMPTY_FACTS);
+});
+
+test('the longest texts the events allow survive a round trip through storage (clipped, never dropped)', () => {
+  const route = (type: string) => STATUS_ROUTES.find((r) => r.def.type === type);
+  const ref = { run_id: '0b5c4f6e-3f5e-4a8e-9d2a-1c3b5d7e9f01', project_id: '1b5c4f6e-3f5e-4a8e-9d2a-1c3b5d7e9f01', runtime_mode: 'full-env' as const, namespace: 'ns' };
+  const failed = route('run.failed')?.update({ ...ref, job_name: 'j', job_namespace: 'ns', status: 'failed', reason: 'r'.repeat(900), error: 'e'.repeat(6_000) }, '2026-12-01T10:00:00Z');
+  const tls = route('slot.tls.failed')?.update({ ...ref, slot_no: 1, host: 'h', reason: 'Failed', message: 'm'.repeat(3_000) }, '2026-12-01T10:00:00Z');
+  assert.ok(failed && tls);
+  let s = mergeStatus(start, failed);
+  s = mergeStatus(s, tls);
+  const stored = parseFacts(JSON.parse(JSON.stringify(s.facts)));
+  assert.equal(stored.end?.status, 'failed');
+  assert.ok((stored.end?.error?.length ?? 0) > 3_000 && (stored.end?.error?.length ?? 0) <= 4_000);
+  assert.ok(stored.tls_failure?.startsWith('Failed: mmm'));
+});
+
+test('an artifact named like an object property is kept as data, within the cap', () => {
+  let s = start;
+  for (const name of ['__proto__', 'constructor', 'toString', ...Array.from({ length: 30 }, (_, i) => `a${i}`)]) {
+    s = mergeStatus(s, { phase: 'agent_started', facts: { artifacts: { [name]: { kind: 'file', url: null } } } });
+  }
+  assert.equal(Object.keys(s.facts.artifacts).length, 20);
+  assert.ok(Object.hasOwn(s.facts.artifacts, 'constructor'));
+  assert.equal(Object.getPrototypeOf(s.facts.artifacts), Object.prototype);
 });
