@@ -1,7 +1,7 @@
 import { BaseEnv, envSchemas, loadConfig } from '@codex-k8s/runtime';
 import { z } from 'zod';
 
-const between = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const { between } = envSchemas;
 const MiB = 1024 * 1024;
 
 const Env = BaseEnv.extend({

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BaseEnv, ConfigError, loadConfig } from '@codex-k8s/runtime';
+import { BaseEnv, ConfigError, envSchemas, loadConfig } from '@codex-k8s/runtime';
 import { z } from 'zod';
 
-const between = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const { between } = envSchemas;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })

@@ -3,7 +3,7 @@ import { BaseEnv, envSchemas, loadConfig } from '@codex-k8s/runtime';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-const between = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const { between } = envSchemas;
 
 /** `a.b.c.d/n` or `x::y/n`; the list of networks whose X-Forwarded-User is believed (the oauth2-proxy's). */
 const Cidr = z.string().refine((s) => {

@@ -1,7 +1,7 @@
 import { BaseEnv, envSchemas, loadConfig } from '@codex-k8s/runtime';
 import { z } from 'zod';
 
-const between = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+const { between } = envSchemas;
 
 const Env = BaseEnv.extend({
   DATABASE_URL: z.string().min(1),
