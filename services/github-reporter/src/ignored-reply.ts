@@ -1,8 +1,8 @@
 import { WebhookIgnoredRepliedV1, deterministicId, type Envelope, type WebhookIgnoredData } from '@codex-k8s/contracts';
-import { markCommentSent, withCommentRow } from '@codex-k8s/db';
+import { withCommentRow } from '@codex-k8s/db';
+import { sendIfChanged } from './comment-sync.js';
 import type { ReporterDeps } from './deps.js';
 import { renderReplyBody, replyMarker, replySubject } from './reply-body.js';
-import { sha256 } from './status-comment.js';
 
 /**
  * `webhook.ignored`: tells the person on the issue why their label started no run, for a label conflict or a
@@ -17,29 +17,33 @@ export async function handleIgnored(deps: ReporterDeps, e: Envelope<WebhookIgnor
   if (body === null || d.repository_full_name === null || d.issue_number === null || !deps.writer.reaches(d.installation_id)) return;
   const key = replySubject(d);
   const target = { repositoryFullName: d.repository_full_name, issueNumber: d.issue_number, installationId: d.installation_id };
-  const sha = sha256(body);
-  const written = await withCommentRow(deps.db, key, target, async (trx, row) => {
-    if (row.sent_sha256 === sha) return null;
-    const w = await deps.writer.write({ ...target, commentId: row.comment_id === null ? null : Number(row.comment_id), marker: replyMarker(key), body });
-    await deps.bus.publish(WebhookIgnoredRepliedV1, {
-      id: deterministicId(WebhookIgnoredRepliedV1.type, d.delivery_id),
-      correlationId: e.correlationid,
-      causationId: e.id,
-      subject: `delivery/${d.delivery_id}`,
-      data: {
-        delivery_id: d.delivery_id,
-        reason: d.reason,
-        repository_full_name: d.repository_full_name as string,
-        issue_number: d.issue_number as number,
-        comment_id: w.commentId,
-        comment_url: w.commentUrl,
-        action: w.action,
-        dry_run: deps.writer.dryRun,
-        body,
-      },
-    });
-    await markCommentSent(trx, key, { commentId: w.commentId, commentUrl: w.commentUrl, sha256: sha });
-    return w;
-  });
+  const written = await withCommentRow(deps.db, key, target, (trx, row) =>
+    sendIfChanged(deps.writer, trx, row, {
+      key,
+      target,
+      marker: replyMarker(key),
+      body,
+      announce: (w) =>
+        deps.bus
+          .publish(WebhookIgnoredRepliedV1, {
+            id: deterministicId(WebhookIgnoredRepliedV1.type, d.delivery_id),
+            correlationId: e.correlationid,
+            causationId: e.id,
+            subject: `delivery/${d.delivery_id}`,
+            data: {
+              delivery_id: d.delivery_id,
+              reason: d.reason,
+              repository_full_name: target.repositoryFullName,
+              issue_number: target.issueNumber,
+              comment_id: w.commentId,
+              comment_url: w.commentUrl,
+              action: w.action,
+              dry_run: deps.writer.dryRun,
+              body,
+            },
+          })
+          .then(() => undefined),
+    }),
+  );
   if (written) deps.log.info({ delivery: d.delivery_id, reason: d.reason, action: written.action }, 'ignored trigger answered on the issue');
 }

@@ -1,4 +1,4 @@
-import { PRINTABLE_NAME, WebhookRedeliveryRequestedV1, deterministicId } from '@codex-k8s/contracts';
+import { GithubName, WebhookRedeliveryRequestedV1, deterministicId } from '@codex-k8s/contracts';
 import { claimRedelivery, releaseRedelivery, storedDeliveryIds, tryAcquireLease } from '@codex-k8s/db';
 import { TerminalError, errorMessage, startPeriodic, type Periodic } from '@codex-k8s/runtime';
 import { safeId } from './comments.js';
@@ -90,8 +90,8 @@ export async function resyncOnce(deps: ReporterDeps & { app: AppCaller }, s: Res
   return { listed: deliveries.length, missing: missing.length, requested };
 }
 
-/** GitHub's text as the event may carry it: a printable name of 1..255 characters, else null. */
-const printableOrNull = (s: string | null): string | null => (s !== null && s.length > 0 && s.length <= 255 && PRINTABLE_NAME.test(s) ? s : null);
+/** GitHub's action as the event's schema allows it (a printable name of 1..255 characters), else null. */
+const printableOrNull = (s: string | null): string | null => (s !== null && GithubName(255).safeParse(s).success ? s : null);
 
 /** Runs resyncOnce every `intervalMs` on the replica holding the resync lease. */
 export function startResync(deps: ReporterDeps & { app: AppCaller }, s: ResyncSettings): Periodic {

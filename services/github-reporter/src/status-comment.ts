@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
 import { RunStatusCommentUpsertedV1, deterministicId, type Envelope } from '@codex-k8s/contracts';
-import { markCommentSent, runCommentTarget, saveCommentState, withCommentRow } from '@codex-k8s/db';
+import { runCommentTarget, saveCommentState, withCommentRow } from '@codex-k8s/db';
+import { sendIfChanged } from './comment-sync.js';
 import type { ReporterDeps } from './deps.js';
 import { renderStatusBody, statusMarker } from './status-body.js';
 import type { StatusRoute } from './status-events.js';
 import { mergeStatus, parseFacts, phaseAt } from './status-facts.js';
-
-export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /**
  * A run event: merges what it says into the run's comment state and makes GitHub show the result, in one
@@ -45,41 +43,37 @@ export async function handleStatusEvent(deps: ReporterDeps, route: StatusRoute, 
       consoleUrl: deps.consoleUrl,
       githubWebUrl: deps.githubWebUrl,
     });
-    const sha = sha256(body);
-    if (row.sent_sha256 === sha) return { sent: false as const };
     try {
-      const written = await deps.writer.write({
-        repositoryFullName: run.repositoryFullName,
-        issueNumber: run.issueNumber,
-        installationId: run.installationId,
-        commentId: row.comment_id === null ? null : Number(row.comment_id),
+      const written = await sendIfChanged(deps.writer, trx, row, {
+        key,
+        target: run,
         marker: statusMarker(runId),
         body,
+        announce: (w, sha) =>
+          deps.bus
+            .publish(RunStatusCommentUpsertedV1, {
+              id: deterministicId(RunStatusCommentUpsertedV1.type, key, sha),
+              correlationId: e.correlationid,
+              causationId: e.id,
+              subject: key,
+              data: {
+                run_id: runId,
+                project_id: (e.data as { project_id: string }).project_id,
+                runtime_mode: run.runtimeMode ?? 'code-only',
+                namespace: merged.facts.namespace,
+                repository_full_name: run.repositoryFullName,
+                issue_number: run.issueNumber,
+                phase: phaseAt(merged.phase),
+                comment_id: w.commentId,
+                comment_url: w.commentUrl,
+                action: w.action,
+                dry_run: deps.writer.dryRun,
+                body,
+              },
+            })
+            .then(() => undefined),
       });
-      // Published before the commit: GitHub has the body now. A lost commit means one more identical edit on the
-      // redelivery, and the same event id again (deduplicated).
-      await deps.bus.publish(RunStatusCommentUpsertedV1, {
-        id: deterministicId(RunStatusCommentUpsertedV1.type, key, sha),
-        correlationId: e.correlationid,
-        causationId: e.id,
-        subject: key,
-        data: {
-          run_id: runId,
-          project_id: (e.data as { project_id: string }).project_id,
-          runtime_mode: run.runtimeMode ?? 'code-only',
-          namespace: merged.facts.namespace,
-          repository_full_name: run.repositoryFullName,
-          issue_number: run.issueNumber,
-          phase: phaseAt(merged.phase),
-          comment_id: written.commentId,
-          comment_url: written.commentUrl,
-          action: written.action,
-          dry_run: deps.writer.dryRun,
-          body,
-        },
-      });
-      await markCommentSent(trx, key, { commentId: written.commentId, commentUrl: written.commentUrl, sha256: sha });
-      return { sent: true as const, action: written.action, phase: phaseAt(merged.phase) };
+      return written ? { sent: true as const, action: written.action, phase: phaseAt(merged.phase) } : { sent: false as const };
     } catch (err) {
       // Commit the merged state anyway; the retry renders from it.
       return { sent: false as const, error: err };
